@@ -1,0 +1,310 @@
+"""The monitor flow: one pass of a watch from its sources to alerts.
+
+Orchestration only: each task calls stage functions (sources, extractors, storage,
+alerts) over a whole batch, because a Prefect task run costs milliseconds and an
+article costs less. The database is written in short transactions, one per batch, so a
+crash leaves it consistent and `newswatch query` gets in between batches.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.context import get_run_context
+
+from alerts.channels import channels_from_env
+from alerts.delivery import deliver_due_alerts
+from alerts.policy import alerts_for_changes
+from extractors.clean import clean_page
+from extractors.events import extractor_for
+from extractors.resolution import resolve_events
+from newswatch.config import Watch, load_watch
+from newswatch.domain import (
+    Article,
+    CandidateEvent,
+    CandidateLink,
+    FetchedPage,
+    RunCounts,
+    SourceResult,
+)
+from newswatch.report import RunSummary, render_run_markdown, run_table_rows
+from sources.fetch import fetch_pages, user_agent_for
+from sources.poll import poll_sources
+from storage import articles as article_store
+from storage import copies as copy_store
+from storage import events as event_store
+from storage import outbox, runs
+from storage import sources as source_store
+from storage.db import ensure_schema, read_session, write_session
+from storage.locks import watch_run_lock
+
+from flows.copies import store_with_copy_detection
+
+
+@dataclass(frozen=True)
+class ReadArticle:
+    """A fetched page after cleaning and extraction: what the store task needs."""
+
+    article: Article
+    final_url: str | None
+    candidates: tuple[CandidateEvent, ...]
+
+
+@dataclass
+class BatchOutcome:
+    """What one store transaction did."""
+
+    articles_stored: int = 0
+    articles_relevant: int = 0
+    copies_found: int = 0
+    events_new: int = 0
+    events_updated: int = 0
+    mentions_added: int = 0
+    alerts_queued: int = 0
+    new_event_summaries: list[str] = field(default_factory=list)
+
+
+@task(name="discover-links")
+def discover_links(watch: Watch, db_path: str) -> list[SourceResult]:
+    """Poll every source with its conditional-GET validators; failures become results."""
+    with read_session(db_path) as con:
+        states = source_store.load_source_states(con, watch.name)
+    return poll_sources(watch, states)
+
+
+@task(name="select-new-links")
+def select_new_links(results: Sequence[SourceResult], db_path: str, limit: int) -> list[CandidateLink]:
+    """Links not stored yet, one per canonical URL, newest first, at most `limit`."""
+    seen: dict[str, CandidateLink] = {}
+    for result in results:
+        for link in result.links:
+            seen.setdefault(link.canonical_url, link)
+    with read_session(db_path) as con:
+        known = source_store.known_canonical_urls(con, seen.keys())
+    fresh = [link for url, link in seen.items() if url not in known]
+    fresh.sort(key=lambda lk: (lk.published_at is None, lk.published_at or datetime.min.replace(tzinfo=UTC)))
+    return fresh[:limit]
+
+
+@task(name="fetch-pages")
+def fetch_batch(links: Sequence[CandidateLink], watch: Watch, db_path: str, run_id: str) -> list[FetchedPage]:
+    """Fetch one batch of pages politely and record every outcome in `fetches`."""
+    pages = fetch_pages(links, watch.fetch, user_agent_for(watch))
+    with write_session(db_path) as con:
+        source_store.save_fetches(con, run_id, pages)
+    return pages
+
+
+@task(name="clean-and-extract")
+def clean_and_extract(pages: Sequence[FetchedPage], watch: Watch) -> list[ReadArticle]:
+    """Clean each fetched page and extract candidate events; pure CPU work, no I/O."""
+    extractor = extractor_for(watch)
+    out: list[ReadArticle] = []
+    for page in pages:
+        if page.status != "ok" or page.html is None:
+            continue
+        article = clean_page(
+            page.html,
+            page.final_url or page.link.url,
+            dict(page.headers),
+            source=page.link.source,
+            fetched_at=page.fetched_at,
+            hint=page.link,
+        )
+        found = extractor.extract(article, watch) if article.page_kind == "article" else []
+        out.append(ReadArticle(article, page.final_url, tuple(found)))
+    return out
+
+
+@task(name="store-batch")
+def store_batch(
+    read: Sequence[ReadArticle],
+    watch: Watch,
+    db_path: str,
+    run_id: str,
+    *,
+    alerts_enabled: bool,
+    first_run: bool,
+    channel_names: Sequence[str],
+) -> BatchOutcome:
+    """One transaction: articles with copy detection, event resolution, queued alerts."""
+    now = datetime.now(UTC)
+    outcome = BatchOutcome()
+    ordered = sorted(
+        read,
+        key=lambda r: (
+            r.article.published_at is None,
+            r.article.published_at or now,
+            r.article.canonical_url,
+        ),
+    )
+    with write_session(db_path) as con:
+        stored = store_with_copy_detection(
+            con,
+            [(r.article, r.final_url, bool(r.candidates)) for r in ordered],
+            run_id=run_id,
+        )
+        outcome.articles_stored = len(stored)
+        outcome.copies_found = sum(1 for s in stored if s.copy.duplicate_of)
+        outcome.articles_relevant = sum(1 for r in ordered if r.candidates and r.article.article_id in stored)
+        copy_of = article_store.duplicate_of_map(con, [s for s in stored])
+        batch = [
+            (r.article, r.article.article_id, copy_of.get(r.article.article_id) is not None, r.candidates)
+            for r in ordered
+            if r.article.article_id in stored and r.candidates
+        ]
+        existing = event_store.load_events(con, watch.name)
+        result = resolve_events(batch, existing, watch, now)
+        outcome.mentions_added = event_store.save_resolution(con, watch.name, result, run_id=run_id, now=now)
+        outcome.events_new = sum(1 for c in result.changes if c.is_new)
+        outcome.events_updated = sum(1 for c in result.changes if not c.is_new)
+        outcome.new_event_summaries = [
+            c.event.summary or c.event.event_type for c in result.changes if c.is_new and not c.event.historical
+        ]
+        sources_by_event = event_store.source_counts(con, [c.event.event_id for c in result.changes])
+        intents = alerts_for_changes(
+            result.changes,
+            watch.alerts,
+            watch.alert_kinds,
+            alerts_enabled=alerts_enabled,
+            first_run=first_run,
+            independent_sources=sources_by_event,
+        )
+        outcome.alerts_queued = outbox.queue_alerts(con, intents, channel_names, run_id, now)
+    return outcome
+
+
+@task(name="deliver-alerts")
+def deliver_alerts(watch: Watch, db_path: str) -> tuple[int, int]:
+    """Send due outbox rows on every configured channel; returns (sent, failed)."""
+    report = deliver_due_alerts(db_path, channels_from_env(os.environ), watch)
+    return report.sent, report.failed
+
+
+def _chunks(items: Sequence[CandidateLink], size: int) -> list[Sequence[CandidateLink]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _flow_run_id() -> str | None:
+    try:
+        ctx = get_run_context()
+    except Exception:  # outside a flow run (direct call in tests)
+        return None
+    flow_run = getattr(ctx, "flow_run", None)
+    return str(flow_run.id) if flow_run else None
+
+
+@flow(name="newswatch-monitor", log_prints=False, validate_parameters=False)
+def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSummary:
+    """One monitoring pass of the watch in `watch_path`, stored in the DuckDB file `db_path`."""
+    logger = get_run_logger()
+    watch = load_watch(watch_path)
+    ensure_schema(db_path)
+    started = time.monotonic()
+    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    counts = RunCounts()
+    new_events: list[str] = []
+    with watch_run_lock(db_path, watch.name, logger=logger):
+        now = datetime.now(UTC)
+        with write_session(db_path) as con:
+            abandoned = runs.mark_abandoned_runs(con, watch.name, now)
+            first_run = not runs.has_completed_run(con, watch.name, before_run=run_id)
+            runs.start_run(
+                con,
+                run_id=run_id,
+                watch=watch.name,
+                started_at=now,
+                alerts_enabled=alerts_enabled,
+                flow_run_id=_flow_run_id(),
+            )
+        if abandoned:
+            logger.warning("%d earlier run(s) of %s did not finish; their work is redone", abandoned, watch.name)
+        try:
+            results = discover_links(watch, db_path)
+            counts.sources_ok = sum(1 for r in results if r.status != "failed")
+            counts.sources_failed = sum(1 for r in results if r.status == "failed")
+            counts.failing_sources = [f"{r.source}: {r.error}" for r in results if r.status == "failed"]
+            for failure in counts.failing_sources:
+                logger.warning("source failed: %s", failure)
+            counts.links_found = sum(len(r.links) for r in results)
+            links = select_new_links(results, db_path, watch.fetch.max_pages_per_run)
+            counts.links_new = len(links)
+            channel_names = [c.name for c in channels_from_env(os.environ)]
+            for chunk in _chunks(links, watch.runtime.batch_size):
+                pages = fetch_batch(chunk, watch, db_path, run_id)
+                counts.pages_fetched += sum(1 for p in pages if p.status == "ok")
+                counts.pages_failed += sum(1 for p in pages if p.status == "failed")
+                counts.pages_skipped += sum(1 for p in pages if p.status == "skipped")
+                read = clean_and_extract(pages, watch)
+                outcome = store_batch(
+                    read,
+                    watch,
+                    db_path,
+                    run_id,
+                    alerts_enabled=alerts_enabled,
+                    first_run=first_run,
+                    channel_names=channel_names,
+                )
+                counts.articles_stored += outcome.articles_stored
+                counts.articles_relevant += outcome.articles_relevant
+                counts.copies_found += outcome.copies_found
+                counts.events_new += outcome.events_new
+                counts.events_updated += outcome.events_updated
+                counts.mentions_added += outcome.mentions_added
+                counts.alerts_queued += outcome.alerts_queued
+                new_events.extend(outcome.new_event_summaries)
+            # Validators only now: a crash before this point must not hide links behind a 304.
+            with write_session(db_path) as con:
+                source_store.save_source_results(
+                    con, watch.name, results, {s.key: s.kind for s in watch.sources}, datetime.now(UTC)
+                )
+            if alerts_enabled:
+                counts.alerts_sent, counts.alerts_failed = deliver_alerts(watch, db_path)
+        except Exception as exc:
+            with write_session(db_path) as con:
+                runs.finish_run(
+                    con,
+                    run_id=run_id,
+                    finished_at=datetime.now(UTC),
+                    status="failed",
+                    counts=counts,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            raise
+        with write_session(db_path) as con:
+            runs.finish_run(
+                con, run_id=run_id, finished_at=datetime.now(UTC), status="completed", counts=counts
+            )
+    summary = RunSummary(
+        run_id=run_id,
+        watch=watch.name,
+        db_path=str(Path(db_path)),
+        counts=counts,
+        new_events=new_events,
+        seconds=time.monotonic() - started,
+        alerts_enabled=alerts_enabled,
+    )
+    _publish_artifacts(summary)
+    logger.info(
+        "run %s: %d new links, %d articles stored, %d new events, %d alerts sent",
+        run_id,
+        counts.links_new,
+        counts.articles_stored,
+        counts.events_new,
+        counts.alerts_sent,
+    )
+    return summary
+
+
+def _publish_artifacts(summary: RunSummary) -> None:
+    key = f"newswatch-{summary.watch.lower().replace('_', '-').replace('.', '-')}"
+    create_markdown_artifact(markdown=render_run_markdown(summary), key=key, description="newswatch run summary")
+    create_table_artifact(table=run_table_rows(summary), key=f"{key}-counts", description="newswatch run counts")

@@ -1,0 +1,345 @@
+"""The `newswatch` command: a thin front door over the library.
+
+Prefect is imported only by the commands that run flows, so `query`, `events` and
+`--help` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from newswatch.config import WatchError, load_watch
+from newswatch.runtime import configure_prefect_env, default_db, default_watch
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CONFIG = 2
+EXIT_BUSY = 3
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> int:
+    print(f"newswatch: error: {message}", file=sys.stderr)
+    return code
+
+
+# ---------------------------------------------------------------- run
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """One monitoring pass as a Prefect flow run (temporary API, no server needed)."""
+    try:
+        load_watch(args.watch)  # fail fast, before Prefect starts and before any database
+    except WatchError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    configure_prefect_env()
+    from flows.monitor import monitor
+    from storage.db import DatabaseBusyError, DatabaseError
+    from storage.locks import RunInProgressError
+
+    try:
+        summary = monitor(watch_path=str(args.watch), db_path=str(args.db), alerts_enabled=not args.no_alerts)
+    except RunInProgressError as exc:
+        return _fail(str(exc), EXIT_BUSY)
+    except DatabaseBusyError as exc:
+        return _fail(str(exc), EXIT_BUSY)
+    except DatabaseError as exc:
+        return _fail(str(exc))
+    from newswatch.report import render_run_markdown
+
+    print(render_run_markdown(summary))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- query
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def format_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> str:
+    """Render query results as a table, CSV or JSON (a list of objects)."""
+    if fmt == "json":
+        return json.dumps([{c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows])
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if v is None else _jsonable(v) for v in row])
+        return buf.getvalue().rstrip("\n")
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns, show_lines=False)
+    for row in rows:
+        table.add_row(*("" if v is None else str(_jsonable(v)) for v in row))
+    out = io.StringIO()
+    Console(file=out, width=200, force_terminal=False).print(table)
+    return out.getvalue().rstrip("\n")
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Read-only ad hoc SQL against the database."""
+    from storage.db import DatabaseBusyError, DatabaseError
+    from storage.query import query_session, run_query
+
+    if args.file:
+        sql = Path(args.file).read_text(encoding="utf-8")
+    elif args.sql and args.sql != "-":
+        sql = args.sql
+    elif not sys.stdin.isatty():
+        sql = sys.stdin.read()
+    else:
+        return _fail("no SQL given: pass it as an argument, with --file, or on stdin", EXIT_CONFIG)
+    try:
+        with query_session(args.db) as con:
+            result = run_query(con, sql)
+    except DatabaseBusyError as exc:
+        return _fail(str(exc), EXIT_BUSY)
+    except DatabaseError as exc:
+        return _fail(str(exc))
+    except Exception as exc:  # duckdb errors: show the database's own message
+        return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    print(format_rows(result.columns, result.rows, args.format))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- events
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    """Print the contact timeline."""
+    from newswatch.timeline import print_timeline
+    from storage.db import DatabaseBusyError, DatabaseError
+
+    try:
+        return print_timeline(
+            args.db,
+            since=args.since,
+            kinds=args.kind,
+            statuses=args.status,
+            watch=args.watch_name,
+            include_history=not args.no_history,
+        )
+    except DatabaseBusyError as exc:
+        return _fail(str(exc), EXIT_BUSY)
+    except DatabaseError as exc:
+        return _fail(str(exc))
+
+
+# ---------------------------------------------------------------- alerts
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """List the outbox, or re-queue failed alerts."""
+    from newswatch.outbox_cli import list_outbox, retry_failed
+    from storage.db import DatabaseBusyError, DatabaseError
+
+    try:
+        if args.action == "retry":
+            return retry_failed(args.db)
+        return list_outbox(args.db, status=args.status)
+    except DatabaseBusyError as exc:
+        return _fail(str(exc), EXIT_BUSY)
+    except DatabaseError as exc:
+        return _fail(str(exc))
+
+
+# ---------------------------------------------------------------- demo, serve, eval
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The whole pipeline offline on the bundled sample site."""
+    configure_prefect_env()
+    from newswatch.demo_runner import run_demo
+
+    return run_demo(db_path=args.db, fresh=not args.keep)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The monitor flow on a cron schedule, with a private Prefect server when needed."""
+    watches = args.watch or [default_watch()]
+    try:
+        for w in watches:
+            load_watch(w)
+    except WatchError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    configure_prefect_env()
+    from newswatch.serve import serve_watches
+
+    return serve_watches(watches, db_path=args.db, cron=args.cron)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run the real flow on a labelled corpus and print precision, recall, status accuracy."""
+    configure_prefect_env()
+    from newswatch.eval_runner import run_eval
+
+    return run_eval(Path(args.corpus), db_path=args.db)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write a self-contained HTML report: timeline chart, contacts, source health."""
+    from newswatch.html_report import write_report
+    from storage.db import DatabaseBusyError, DatabaseError
+
+    try:
+        path = write_report(args.db, Path(args.out))
+    except (DatabaseBusyError, DatabaseError) as exc:
+        return _fail(str(exc))
+    print(f"report written to {path}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `newswatch` command."""
+    parser = argparse.ArgumentParser(
+        prog="newswatch",
+        description=(
+            "Scheduled news monitoring: fetch a watch's sources, clean the articles, collapse "
+            "near-copies, extract contact events, store them in DuckDB and alert once per contact."
+        ),
+        epilog=(
+            "Environment: NEWSWATCH_DB, NEWSWATCH_WATCH, SLACK_WEBHOOK_URL, NEWSWATCH_SMTP_URL, "
+            "NEWSWATCH_EMAIL_TO, NEWSWATCH_APPRISE_URLS."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def db_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--db",
+            default=default_db(),
+            help="DuckDB file (default: $NEWSWATCH_DB or newswatch.duckdb in the working folder)",
+        )
+
+    p = sub.add_parser(
+        "run",
+        help="one monitoring pass (Prefect flow run, no server needed)",
+        description=(
+            "Run one monitoring pass of a watch as a Prefect flow run on Prefect's temporary API. "
+            "Exits 0 when the run finished, even if some sources failed (they are reported); "
+            "2 for a bad watch file; 3 when another run of the watch holds the database."
+        ),
+    )
+    p.add_argument("--watch", default=default_watch(), help="watch file (default: $NEWSWATCH_WATCH or the bundled trump-putin watch)")
+    db_option(p)
+    p.add_argument("--no-alerts", action="store_true", help="backfill: store events, queue and send no alert")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "serve",
+        help="run watches on a cron schedule (Prefect serve)",
+        description=(
+            "Serve the monitor flow on cron schedules (from each watch's [runtime] cron or --cron). "
+            "Without PREFECT_API_URL a private Prefect server is started on loopback and stopped on exit."
+        ),
+    )
+    p.add_argument("--watch", action="append", help="watch file; repeat for several watches")
+    p.add_argument("--cron", help="cron expression overriding the watch files' schedules, e.g. '*/15 * * * *'")
+    db_option(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "demo",
+        help="the whole pipeline offline on a bundled sample site",
+        description=(
+            "Serve the bundled sample news site on loopback and run the flow twice on it: the "
+            "first half of the feed as a backfill, then all of it. Prints the events timeline "
+            "and the alerts sent (console, plus Slack/email when configured)."
+        ),
+    )
+    p.add_argument("--db", default="newswatch-demo.duckdb", help="DuckDB file for the demo (default: newswatch-demo.duckdb)")
+    p.add_argument("--keep", action="store_true", help="keep an existing demo database instead of starting fresh")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "query",
+        help="read-only ad hoc SQL",
+        description="Run SQL against the database, read-only (no writes, ATTACH, COPY TO or INSTALL).",
+    )
+    p.add_argument("sql", nargs="?", help="SQL text; '-' or nothing reads it from stdin")
+    p.add_argument("--file", "-f", help="read the SQL from this file")
+    db_option(p)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default: table)")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser(
+        "events",
+        help="the contact timeline as a table",
+        description="Print the events (contacts and statements) ordered by the day they happened.",
+    )
+    db_option(p)
+    p.add_argument("--since", help="only events on or after this day (YYYY-MM-DD)")
+    p.add_argument("--kind", action="append", choices=["call", "meeting", "message", "statement"], help="filter by kind (repeatable)")
+    p.add_argument(
+        "--status", action="append", choices=["planned", "reported", "confirmed", "denied", "cancelled"], help="filter by status (repeatable)"
+    )
+    p.add_argument("--watch-name", help="only events of this watch (by its name)")
+    p.add_argument("--no-history", action="store_true", help="hide historical mentions (old contacts named in passing)")
+    p.set_defaults(func=cmd_events)
+
+    p = sub.add_parser(
+        "alerts",
+        help="list the alert outbox, or retry failed alerts",
+        description="List the outbox (pending, sent, failed), or with 'retry' re-queue failed alerts for the next run.",
+    )
+    p.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
+    p.add_argument("--status", choices=["pending", "sent", "failed"], help="only alerts in this state")
+    db_option(p)
+    p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser(
+        "eval",
+        help="measure event extraction on a labelled corpus",
+        description="Run the real flow on CORPUS_DIR (pages/ + labels.json + feed-2.xml) and print contact precision, recall, status accuracy and misses.",
+    )
+    p.add_argument("corpus", metavar="CORPUS_DIR")
+    p.add_argument("--db", default=None, help="keep the evaluation database here (default: a temporary file)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser(
+        "report",
+        help="write a self-contained HTML report",
+        description="Write an HTML page with a timeline chart of contacts, a table of contacts with evidence, and source health.",
+    )
+    db_option(p)
+    p.add_argument("--out", default="report.html", help="output file (default: report.html)")
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `newswatch` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

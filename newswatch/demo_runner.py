@@ -1,0 +1,128 @@
+"""`newswatch demo`: the whole pipeline offline on the bundled sample site.
+
+The sample site (newswatch/demo/site, original text written for newswatch) is served on
+loopback; the flow runs twice: the older half of the feed as a backfill (no alerts),
+then the whole feed, which alerts once per new contact.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+
+SITE = resources.files("newswatch") / "demo" / "site"
+WATCH_TEMPLATE = resources.files("newswatch") / "demo" / "watch.toml"
+
+
+def feed_subset(feed_xml: bytes, *, older_half: bool) -> bytes:
+    """The feed with all items, or only the chronologically older half (a backfill)."""
+    root = ET.fromstring(feed_xml)
+    channel = root.find("channel")
+    if channel is None or not older_half:
+        return feed_xml
+    items = channel.findall("item")
+
+    def when(item: ET.Element) -> float:
+        text = item.findtext("pubDate")
+        return parsedate_to_datetime(text).timestamp() if text else 0.0
+
+    keep = sorted(items, key=when)[: len(items) // 2]
+    for item in items:
+        if item not in keep:
+            channel.remove(item)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+class SampleSite:
+    """The bundled site on 127.0.0.1, with a switch between the half and the whole feed."""
+
+    def __init__(self) -> None:
+        self.older_half = True
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0].lstrip("/")
+                target = SITE.joinpath(*path.split("/")) if path else None
+                if path == "robots.txt":
+                    body, ctype, status = b"User-agent: *\nAllow: /\n", "text/plain", 200
+                elif target is None or ".." in path or not target.is_file():
+                    body, ctype, status = b"not found", "text/plain", 404
+                else:
+                    body = target.read_bytes().replace(b"http://HOST", site.base_url.encode())
+                    if path == "feed.xml":
+                        body, ctype = feed_subset(body, older_half=site.older_half), "application/rss+xml"
+                    else:
+                        ctype = "text/html; charset=utf-8"
+                    status = 200
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @contextmanager
+    def running(self) -> Iterator[SampleSite]:
+        """Serve in a background thread until the block ends."""
+        thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+
+
+def run_demo(db_path: str, *, fresh: bool = True, console: Console | None = None) -> int:
+    """Serve the sample site, run the flow twice on it, print the timeline and the alerts."""
+    from flows.monitor import monitor
+    from newswatch.outbox_cli import list_outbox
+    from newswatch.report import render_run_markdown
+    from newswatch.timeline import print_timeline
+
+    out = console or Console(width=160)
+    db = Path(db_path)
+    if fresh:
+        for stale in [db, Path(f"{db}.wal"), *db.parent.glob(f"{db.name}.*.lock")]:
+            stale.unlink(missing_ok=True)
+    site = SampleSite()
+    with site.running(), tempfile.TemporaryDirectory(prefix="newswatch-demo-") as tmp:
+        watch_file = Path(tmp) / "demo.toml"
+        watch_file.write_text(WATCH_TEMPLATE.read_text(encoding="utf-8").replace("http://HOST", site.base_url))
+        out.rule(f"[bold]newswatch demo[/] — sample site at {site.base_url}, database {db}")
+        out.print("Run 1: the older half of the feed, as a backfill (events stored, no alerts).")
+        first = monitor(watch_path=str(watch_file), db_path=str(db), alerts_enabled=False)
+        out.print(render_run_markdown(first))
+        site.older_half = False
+        out.print("Run 2: the whole feed; alerts go out once per new contact.")
+        if os.environ.get("SLACK_WEBHOOK_URL") or os.environ.get("NEWSWATCH_SMTP_URL"):
+            out.print("(Slack and/or email are configured: alerts go there too.)")
+        second = monitor(watch_path=str(watch_file), db_path=str(db), alerts_enabled=True)
+        out.print(render_run_markdown(second))
+    out.rule("Contact timeline")
+    print_timeline(db, console=out)
+    out.rule("Alerts (the outbox)")
+    list_outbox(db, console=out)
+    out.print(f"\nQuery it yourself: newswatch query \"SELECT * FROM events\" --db {db}")
+    return 0

@@ -1,0 +1,58 @@
+"""Run summaries: the markdown and table artifacts a run publishes, and the CLI's last lines."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from newswatch.domain import RunCounts
+
+
+@dataclass
+class RunSummary:
+    """What one run did, returned by the flow and shown to the user."""
+
+    run_id: str
+    watch: str
+    db_path: str
+    counts: RunCounts
+    new_events: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    alerts_enabled: bool = True
+
+
+def run_table_rows(summary: RunSummary) -> list[dict[str, object]]:
+    """Counts as rows (name, value) for a Prefect table artifact."""
+    counts = asdict(summary.counts)
+    failing = counts.pop("failing_sources")
+    rows: list[dict[str, object]] = [{"count": k, "value": v} for k, v in counts.items()]
+    rows.append({"count": "failing_sources", "value": len(failing)})
+    rows.append({"count": "seconds", "value": round(summary.seconds, 1)})
+    return rows
+
+
+def render_run_markdown(summary: RunSummary) -> str:
+    """A short markdown report of a run: counts, new events, failing sources."""
+    c = summary.counts
+    lines = [
+        f"# newswatch run `{summary.run_id}` — watch `{summary.watch}`",
+        "",
+        f"Finished in {summary.seconds:.1f} s. Database: `{summary.db_path}`."
+        + ("" if summary.alerts_enabled else " Alerts were off (backfill)."),
+        "",
+        "| stage | count |",
+        "|---|---|",
+        f"| sources ok / failed | {c.sources_ok} / {c.sources_failed} |",
+        f"| links found / new | {c.links_found} / {c.links_new} |",
+        f"| pages fetched / failed / skipped | {c.pages_fetched} / {c.pages_failed} / {c.pages_skipped} |",
+        f"| articles stored / relevant | {c.articles_stored} / {c.articles_relevant} |",
+        f"| copies found | {c.copies_found} |",
+        f"| events new / updated | {c.events_new} / {c.events_updated} |",
+        f"| mentions added | {c.mentions_added} |",
+        f"| alerts queued / sent / failed | {c.alerts_queued} / {c.alerts_sent} / {c.alerts_failed} |",
+        "",
+    ]
+    if summary.new_events:
+        lines += ["## New events", ""] + [f"- {e}" for e in summary.new_events] + [""]
+    if c.failing_sources:
+        lines += ["## Failing sources", ""] + [f"- {s}" for s in c.failing_sources] + [""]
+    return "\n".join(lines)

@@ -1,0 +1,77 @@
+"""Articles: idempotent saves keyed by canonical URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+from newswatch.domain import Article, CopyMatch
+
+
+def article_exists(con: duckdb.DuckDBPyConnection, article_id: str) -> bool:
+    """True when an article with this id (hash of its canonical URL) is stored."""
+    row = con.execute("SELECT 1 FROM articles WHERE article_id = ?", [article_id]).fetchone()
+    return row is not None
+
+
+def save_article(
+    con: duckdb.DuckDBPyConnection,
+    article: Article,
+    *,
+    copy: CopyMatch,
+    content_hash: str | None,
+    relevant: bool,
+    final_url: str | None,
+    run_id: str,
+) -> bool:
+    """Insert one article unless its canonical URL is stored; returns True when inserted."""
+    if article_exists(con, article.article_id):
+        return False
+    con.execute(
+        """
+        INSERT INTO articles (
+            article_id, url, canonical_url, source, title, published_at, fetched_at, language,
+            text, relevant, duplicate_of, final_url, author, site_name, page_kind,
+            published_source, filler_text, filler_reason, content_hash, copy_method,
+            copy_similarity, run_id
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            article.article_id,
+            article.url,
+            article.canonical_url,
+            article.source,
+            article.title,
+            article.published_at,
+            article.fetched_at,
+            article.language,
+            article.text,
+            relevant,
+            copy.duplicate_of,
+            final_url,
+            article.author,
+            article.site_name,
+            article.page_kind,
+            article.published_source,
+            article.filler_text,
+            article.filler_reason,
+            content_hash,
+            copy.method,
+            copy.similarity,
+            run_id,
+        ],
+    )
+    return True
+
+
+def duplicate_of_map(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -> dict[str, str | None]:
+    """The stored `duplicate_of` of each given article (after any re-pointing)."""
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return {}
+    rows = con.execute(
+        "SELECT article_id, duplicate_of FROM articles WHERE article_id IN (SELECT unnest(?))",
+        [ids],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}

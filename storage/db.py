@@ -1,0 +1,142 @@
+"""DuckDB connections: short write sessions, read-only sessions, migrations.
+
+DuckDB allows one writing process per file, so a writer holds its connection only for
+the few statements of one transaction and retries briefly while another process holds
+the lock. `newswatch query` between runs therefore always gets in.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+# How long a writer waits for another process's lock before giving up. Chosen so that a
+# second `newswatch run` waits out a typical write transaction (well under a second here)
+# yet never hangs a cron slot.
+LOCK_WAIT_SECONDS = 30.0
+
+_LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked")
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another process holds the database's write lock for longer than we wait."""
+
+
+class DatabaseError(RuntimeError):
+    """The database file cannot be opened or is not a newswatch database."""
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in _LOCK_MARKERS)
+
+
+def _open(path: str | Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc):
+                raise DatabaseError(f"{path}: cannot open database: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise DatabaseBusyError(
+                    f"{path}: the database is busy (another newswatch process is writing); "
+                    f"waited {wait_seconds:.0f}s"
+                ) from None
+            time.sleep(delay + random.uniform(0, delay))
+            delay = min(delay * 2, 1.0)
+
+
+@contextmanager
+def write_session(
+    path: str | Path, *, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One short transaction on the database file: commit on success, roll back on error."""
+    con = _open(path, read_only=False, wait_seconds=wait_seconds)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+@contextmanager
+def read_session(
+    path: str | Path, *, wait_seconds: float = 5.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection; waits briefly if a writer holds the file."""
+    if not Path(path).exists():
+        raise DatabaseError(f"{path}: no such database (run `newswatch run` or `newswatch demo` first)")
+    con = _open(path, read_only=True, wait_seconds=wait_seconds)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) in order: schema.sql is version 1, then migrations/NNNN_*.sql."""
+    pkg = resources.files("storage")
+    found = [(1, "schema", (pkg / "schema.sql").read_text(encoding="utf-8"))]
+    mig_dir = pkg / "migrations"
+    for entry in sorted(mig_dir.iterdir(), key=lambda e: e.name):
+        m = _MIGRATION_NAME.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions) or versions != sorted(versions):
+        raise DatabaseError(f"migrations are not numbered uniquely in order: {versions}")
+    return found
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied to this database (0 for an empty one)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def ensure_schema(path: str | Path) -> int:
+    """Create or upgrade the database at `path`; returns the schema version now in force."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with write_session(path) as con:
+        current = schema_version(con)
+        latest = current
+        for version, name, sql in _migrations():
+            if version <= current:
+                continue
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                [version, name, datetime.now(UTC)],
+            )
+            log.info("applied migration %04d_%s", version, name)
+            latest = version
+        # Views are derived, so they are simply re-created on every start.
+        views = resources.files("storage") / "views.sql"
+        if views.is_file():
+            con.execute(views.read_text(encoding="utf-8"))
+    return latest

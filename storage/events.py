@@ -1,0 +1,184 @@
+"""Events and their mentions: load the watch's events, apply a batch's resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+
+from newswatch.domain import ResolutionResult, StoredEvent
+
+_EVENT_COLUMNS = """
+    event_id, event_type, participants, status, event_date, date_earliest, date_latest,
+    location, summary, historical, first_seen_at, updated_at, asserted_by,
+    independent_sources, copies
+"""
+
+
+def _to_event(row: tuple) -> StoredEvent:  # type: ignore[type-arg]
+    return StoredEvent(
+        event_id=row[0],
+        event_type=row[1],
+        participants=tuple(row[2]),
+        status=row[3],
+        event_date=row[4],
+        date_earliest=row[5],
+        date_latest=row[6],
+        location=row[7],
+        summary=row[8],
+        historical=bool(row[9]),
+        first_seen_at=row[10],
+        updated_at=row[11],
+        asserted_by=row[12],
+        independent_sources=row[13] or 0,
+        copies=row[14] or 0,
+    )
+
+
+def load_events(con: duckdb.DuckDBPyConnection, watch: str) -> list[StoredEvent]:
+    """All events of a watch, oldest first."""
+    rows = con.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE watch = ? "
+        "ORDER BY first_seen_at, event_id",
+        [watch],
+    ).fetchall()
+    return [_to_event(r) for r in rows]
+
+
+def save_resolution(
+    con: duckdb.DuckDBPyConnection,
+    watch: str,
+    result: ResolutionResult,
+    *,
+    run_id: str,
+    now: datetime,
+) -> int:
+    """Upsert changed events and insert new mentions; returns the number of mentions added."""
+    for change in result.changes:
+        e = change.event
+        con.execute(
+            """
+            INSERT INTO events (
+                event_id, event_type, participants, event_date, date_earliest, date_latest,
+                status, location, summary, first_seen_at, updated_at, watch, historical,
+                asserted_by, first_run_id
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (event_id) DO UPDATE SET
+                event_type = excluded.event_type,
+                event_date = excluded.event_date,
+                date_earliest = excluded.date_earliest,
+                date_latest = excluded.date_latest,
+                status = excluded.status,
+                location = excluded.location,
+                summary = excluded.summary,
+                updated_at = excluded.updated_at,
+                historical = excluded.historical,
+                asserted_by = excluded.asserted_by
+            """,
+            [
+                e.event_id,
+                e.event_type,
+                list(e.participants),
+                e.event_date,
+                e.date_earliest,
+                e.date_latest,
+                e.status,
+                e.location,
+                e.summary,
+                e.first_seen_at,
+                e.updated_at,
+                watch,
+                e.historical,
+                e.asserted_by,
+                run_id,
+            ],
+        )
+    added = 0
+    for m in result.mentions:
+        inserted = con.execute(
+            """
+            INSERT INTO event_mentions
+                (event_id, article_id, evidence, status, asserted_by, is_copy, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (event_id, article_id) DO NOTHING
+            RETURNING event_id
+            """,
+            [m.event_id, m.article_id, m.evidence, m.status, m.asserted_by, m.is_copy, now],
+        ).fetchall()
+        added += len(inserted)
+    touched = {c.event.event_id for c in result.changes} | {m.event_id for m in result.mentions}
+    refresh_source_counts(con, sorted(touched))
+    return added
+
+
+def refresh_source_counts(con: duckdb.DuckDBPyConnection, event_ids: Sequence[str]) -> None:
+    """Recount independent sources and copies of events from their mentions.
+
+    A mention counts as a copy when its article is a near-copy of another (articles.
+    duplicate_of set), so re-pointing a copy group never leaves stale counts.
+    """
+    if not event_ids:
+        return
+    con.execute(
+        """
+        UPDATE events SET
+            independent_sources = c.independent,
+            copies = c.copies
+        FROM (
+            SELECT m.event_id,
+                   count(*) FILTER (WHERE a.duplicate_of IS NULL AND NOT m.is_copy) AS independent,
+                   count(*) FILTER (WHERE a.duplicate_of IS NOT NULL OR m.is_copy) AS copies
+            FROM event_mentions m LEFT JOIN articles a USING (article_id)
+            WHERE m.event_id IN (SELECT unnest(?))
+            GROUP BY m.event_id
+        ) AS c
+        WHERE events.event_id = c.event_id
+        """,
+        [list(event_ids)],
+    )
+
+
+def source_counts(con: duckdb.DuckDBPyConnection, event_ids: Sequence[str]) -> dict[str, int]:
+    """Independent sources per event, after the batch's mentions are stored."""
+    if not event_ids:
+        return {}
+    rows = con.execute(
+        "SELECT event_id, independent_sources FROM events WHERE event_id IN (SELECT unnest(?))",
+        [list(event_ids)],
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def events_timeline(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    watch: str | None = None,
+    since: str | None = None,
+    kinds: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    include_history: bool = True,
+) -> list[StoredEvent]:
+    """Events ordered by contact day (or range start), filtered for `newswatch events`."""
+    where = ["1 = 1"]
+    params: list[object] = []
+    if watch:
+        where.append("watch = ?")
+        params.append(watch)
+    if since:
+        where.append("coalesce(event_date, date_latest, date_earliest) >= CAST(? AS DATE)")
+        params.append(since)
+    if kinds:
+        where.append("event_type IN (SELECT unnest(?))")
+        params.append(list(kinds))
+    if statuses:
+        where.append("status IN (SELECT unnest(?))")
+        params.append(list(statuses))
+    if not include_history:
+        where.append("NOT historical")
+    rows = con.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE {' AND '.join(where)} "
+        "ORDER BY coalesce(event_date, date_earliest, date_latest) NULLS LAST, event_id",
+        params,
+    ).fetchall()
+    return [_to_event(r) for r in rows]

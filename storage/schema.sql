@@ -1,0 +1,166 @@
+-- newswatch database schema (version 1).
+--
+-- This file is the whole schema of a fresh database, written to be read. Later changes
+-- go in storage/migrations/NNNN_name.sql, applied in order and recorded in
+-- schema_migrations. Columns named in DESIGN.md are a contract: never rename or drop them.
+
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     INTEGER PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    applied_at  TIMESTAMPTZ NOT NULL
+);
+
+-- One row per monitoring pass.
+CREATE TABLE IF NOT EXISTS runs (
+    run_id              VARCHAR PRIMARY KEY,
+    watch               VARCHAR NOT NULL,
+    started_at          TIMESTAMPTZ NOT NULL,
+    finished_at         TIMESTAMPTZ,
+    status              VARCHAR NOT NULL,         -- running | completed | failed
+    alerts_enabled      BOOLEAN NOT NULL DEFAULT TRUE,
+    sources_ok          INTEGER DEFAULT 0,
+    sources_failed      INTEGER DEFAULT 0,
+    links_found         INTEGER DEFAULT 0,
+    links_new           INTEGER DEFAULT 0,
+    pages_fetched       INTEGER DEFAULT 0,
+    pages_failed        INTEGER DEFAULT 0,
+    pages_skipped       INTEGER DEFAULT 0,
+    articles_stored     INTEGER DEFAULT 0,
+    articles_relevant   INTEGER DEFAULT 0,
+    copies_found        INTEGER DEFAULT 0,
+    events_new          INTEGER DEFAULT 0,
+    events_updated      INTEGER DEFAULT 0,
+    mentions_added      INTEGER DEFAULT 0,
+    alerts_queued       INTEGER DEFAULT 0,
+    alerts_sent         INTEGER DEFAULT 0,
+    alerts_failed       INTEGER DEFAULT 0,
+    failing_sources     VARCHAR[],
+    error               VARCHAR,
+    flow_run_id         VARCHAR
+);
+
+-- Per source: conditional-GET validators and health.
+CREATE TABLE IF NOT EXISTS sources (
+    watch                   VARCHAR NOT NULL,
+    source                  VARCHAR NOT NULL,
+    kind                    VARCHAR NOT NULL,
+    url                     VARCHAR,
+    etag                    VARCHAR,
+    last_modified           VARCHAR,
+    last_checked_at         TIMESTAMPTZ,
+    last_success_at         TIMESTAMPTZ,
+    last_error_at           TIMESTAMPTZ,
+    last_error              VARCHAR,
+    last_status             VARCHAR,            -- ok | not_modified | failed
+    consecutive_failures    INTEGER NOT NULL DEFAULT 0,
+    links_last_seen         INTEGER DEFAULT 0,
+    PRIMARY KEY (watch, source)
+);
+
+-- Per page fetch: the outcome, so "why is this article missing" has an answer.
+CREATE TABLE IF NOT EXISTS fetches (
+    run_id          VARCHAR NOT NULL,
+    url             VARCHAR NOT NULL,
+    canonical_url   VARCHAR NOT NULL,
+    source          VARCHAR,
+    final_url       VARCHAR,
+    status          VARCHAR NOT NULL,           -- ok | not_modified | skipped | failed
+    http_status     INTEGER,
+    content_type    VARCHAR,
+    error           VARCHAR,                    -- the reason for skipped, the error for failed
+    bytes_read      BIGINT,
+    elapsed_ms      INTEGER,
+    fetched_at      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fetches_canonical_url ON fetches (canonical_url);
+
+-- One row per page read, relevant or not: the text is what the pipeline read.
+CREATE TABLE IF NOT EXISTS articles (
+    article_id          VARCHAR PRIMARY KEY,    -- stable hash of canonical_url
+    url                 VARCHAR NOT NULL,
+    canonical_url       VARCHAR NOT NULL UNIQUE,
+    source              VARCHAR,
+    title               VARCHAR,
+    published_at        TIMESTAMPTZ,
+    fetched_at          TIMESTAMPTZ,
+    language            VARCHAR,
+    text                VARCHAR,
+    relevant            BOOLEAN NOT NULL DEFAULT FALSE,
+    duplicate_of        VARCHAR,                -- NULL for an original, else the original's id
+    final_url           VARCHAR,
+    author              VARCHAR,
+    site_name           VARCHAR,
+    page_kind           VARCHAR NOT NULL DEFAULT 'article',   -- article | listing | stub
+    published_source    VARCHAR,                -- where the publication time came from
+    filler_text         VARCHAR,                -- appended commentary cut from text
+    filler_reason       VARCHAR,
+    content_hash        VARCHAR,                -- hash of the normalised text (exact copies)
+    copy_method         VARCHAR,                -- url | exact | near
+    copy_similarity     DOUBLE,                 -- estimated Jaccard to the original
+    run_id              VARCHAR
+);
+CREATE INDEX IF NOT EXISTS articles_content_hash ON articles (content_hash);
+
+-- MinHash signatures (for verification) and LSH band buckets (for candidate lookup).
+CREATE TABLE IF NOT EXISTS article_signatures (
+    article_id  VARCHAR PRIMARY KEY,
+    signature   UINTEGER[] NOT NULL
+);
+CREATE TABLE IF NOT EXISTS article_bands (
+    band        SMALLINT NOT NULL,
+    bucket      UBIGINT NOT NULL,
+    article_id  VARCHAR NOT NULL
+);
+CREATE INDEX IF NOT EXISTS article_bands_lookup ON article_bands (band, bucket);
+
+-- One row per real-world contact (or statement) between the watch's pair.
+CREATE TABLE IF NOT EXISTS events (
+    event_id            VARCHAR PRIMARY KEY,
+    event_type          VARCHAR NOT NULL,       -- call | meeting | message | statement
+    participants        VARCHAR[] NOT NULL,     -- sorted actor keys
+    event_date          DATE,                   -- NULL when only the range is known
+    date_earliest       DATE,
+    date_latest         DATE,
+    status              VARCHAR NOT NULL,       -- planned | reported | confirmed | denied | cancelled
+    location            VARCHAR,
+    summary             VARCHAR,
+    first_seen_at       TIMESTAMPTZ NOT NULL,
+    updated_at          TIMESTAMPTZ NOT NULL,
+    watch               VARCHAR NOT NULL,
+    historical          BOOLEAN NOT NULL DEFAULT FALSE,  -- background only, never alerted
+    asserted_by         VARCHAR,                -- who says so (the source of the current status)
+    independent_sources INTEGER NOT NULL DEFAULT 0,
+    copies              INTEGER NOT NULL DEFAULT 0,
+    first_run_id        VARCHAR
+);
+
+-- Every article that reports an event, with the sentence(s) that say so.
+CREATE TABLE IF NOT EXISTS event_mentions (
+    event_id        VARCHAR NOT NULL,
+    article_id      VARCHAR NOT NULL,
+    evidence        VARCHAR NOT NULL,
+    status          VARCHAR,                    -- the status this article asserts
+    asserted_by     VARCHAR,
+    is_copy         BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at      TIMESTAMPTZ,
+    PRIMARY KEY (event_id, article_id)
+);
+
+-- The outbox: written with the event change, delivered after commit.
+CREATE TABLE IF NOT EXISTS alerts (
+    alert_id        VARCHAR PRIMARY KEY,        -- stable: event, kind, status, channel
+    event_id        VARCHAR NOT NULL,
+    channel         VARCHAR NOT NULL,           -- console | slack | email | apprise
+    kind            VARCHAR NOT NULL,           -- new | update
+    status          VARCHAR NOT NULL,           -- pending | sent | failed
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    created_at      TIMESTAMPTZ NOT NULL,
+    sent_at         TIMESTAMPTZ,
+    error           VARCHAR,
+    event_status    VARCHAR,                    -- the event's status this alert announces
+    previous_status VARCHAR,
+    next_attempt_at TIMESTAMPTZ,
+    message_id      VARCHAR,                    -- stable id shown in the message
+    run_id          VARCHAR
+);
+CREATE INDEX IF NOT EXISTS alerts_status ON alerts (status);
