@@ -120,21 +120,31 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def ensure_schema(path: str | Path) -> int:
-    """Create or upgrade the database at `path`; returns the schema version now in force."""
+    """Create or upgrade the database at `path`; returns the schema version now in force.
+
+    A fresh database gets schema.sql, which already holds every migration, and all
+    versions are recorded; an older database gets the migrations it lacks, in order.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
+    steps = _migrations()
     with write_session(path) as con:
         current = schema_version(con)
-        latest = current
-        for version, name, sql in _migrations():
-            if version <= current:
-                continue
-            con.execute(sql)
+        now = datetime.now(UTC)
+        pending: list[tuple[int, str, str | None]]
+        if current == 0:
+            con.execute(steps[0][2])
+            pending = [(v, n, None) for v, n, _ in steps]
+        else:
+            pending = [(v, n, sql) for v, n, sql in steps if v > current]
+        for version, name, sql in pending:
+            if sql is not None:
+                con.execute(sql)
+                log.info("applied migration %04d_%s", version, name)
             con.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                [version, name, datetime.now(UTC)],
+                [version, name, now],
             )
-            log.info("applied migration %04d_%s", version, name)
-            latest = version
+        latest = steps[-1][0]
         # Views are derived, so they are simply re-created on every start.
         views = resources.files("storage") / "views.sql"
         if views.is_file():
