@@ -21,7 +21,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import get_run_context
 
 from alerts.channels import channels_from_env
-from alerts.delivery import deliver_due_alerts
+from flows.delivery import deliver_due_alerts
 from alerts.policy import alerts_for_changes
 from extractors.clean import clean_page
 from extractors.events import extractor_for
@@ -32,6 +32,7 @@ from newswatch.domain import (
     CandidateEvent,
     CandidateLink,
     FetchedPage,
+    Mention,
     RunCounts,
     SourceResult,
 )
@@ -39,7 +40,6 @@ from newswatch.report import RunSummary, render_run_markdown, run_table_rows
 from sources.fetch import fetch_pages, user_agent_for
 from sources.poll import poll_sources
 from storage import articles as article_store
-from storage import copies as copy_store
 from storage import events as event_store
 from storage import outbox, runs
 from storage import sources as source_store
@@ -152,34 +152,52 @@ def store_batch(
             [(r.article, r.final_url, bool(r.candidates)) for r in ordered],
             run_id=run_id,
         )
-        outcome.articles_stored = len(stored)
-        outcome.copies_found = sum(1 for s in stored if s.copy.duplicate_of)
-        outcome.articles_relevant = sum(1 for r in ordered if r.candidates and r.article.article_id in stored)
-        copy_of = article_store.duplicate_of_map(con, [s for s in stored])
+        outcome.articles_stored = len(stored.matches)
+        outcome.copies_found = sum(1 for m in stored.matches.values() if m.duplicate_of)
+        fresh = [r for r in ordered if r.article.article_id in stored.matches]
+        outcome.articles_relevant = sum(1 for r in fresh if r.candidates)
+        copy_of = article_store.duplicate_of_map(con, [r.article.article_id for r in fresh])
         batch = [
             (r.article, r.article.article_id, copy_of.get(r.article.article_id) is not None, r.candidates)
-            for r in ordered
-            if r.article.article_id in stored and r.candidates
+            for r in fresh
+            if r.candidates
         ]
         existing = event_store.load_events(con, watch.name)
         result = resolve_events(batch, existing, watch, now)
-        outcome.mentions_added = event_store.save_resolution(con, watch.name, result, run_id=run_id, now=now)
-        outcome.events_new = sum(1 for c in result.changes if c.is_new)
-        outcome.events_updated = sum(1 for c in result.changes if not c.is_new)
+        outcome.mentions_added = event_store.save_resolution(
+            con, watch.name, result, run_id=run_id, now=now, repointed_articles=stored.repointed
+        )
+        changes = event_store.with_current_counts(con, result.changes)
+        outcome.events_new = sum(1 for c in changes if c.is_new)
+        outcome.events_updated = sum(1 for c in changes if not c.is_new)
         outcome.new_event_summaries = [
-            c.event.summary or c.event.event_type for c in result.changes if c.is_new and not c.event.historical
+            c.event.summary or c.event.event_type for c in changes if c.is_new and not c.event.historical
         ]
-        sources_by_event = event_store.source_counts(con, [c.event.event_id for c in result.changes])
         intents = alerts_for_changes(
-            result.changes,
+            changes,
             watch.alerts,
             watch.alert_kinds,
             alerts_enabled=alerts_enabled,
             first_run=first_run,
-            independent_sources=sources_by_event,
+            published_by_event=_newest_publication(result.mentions, fresh),
+            previous_sources_by_event={e.event_id: e.independent_sources for e in existing},
         )
         outcome.alerts_queued = outbox.queue_alerts(con, intents, channel_names, run_id, now)
     return outcome
+
+
+def _newest_publication(mentions: Sequence[Mention], read: Sequence[ReadArticle]) -> dict[str, datetime | None]:
+    """Per event, the publication time of the newest article of this batch that mentions it."""
+    published = {r.article.article_id: r.article.published_at for r in read}
+    newest: dict[str, datetime | None] = {}
+    for m in mentions:
+        when = published.get(m.article_id)
+        current = newest.get(m.event_id)
+        if when is not None and (current is None or when > current):
+            newest[m.event_id] = when
+        else:
+            newest.setdefault(m.event_id, current)
+    return newest
 
 
 @task(name="deliver-alerts")

@@ -20,8 +20,9 @@ def configure_prefect_env() -> None:
     Prefect reads settings files only from the working folder, so the defaults live here,
     applied with `setdefault` so a user's own environment always wins.
     """
-    home = newswatch_home() / "prefect"
-    os.environ.setdefault("PREFECT_HOME", str(home))
+    home = Path(os.environ.setdefault("PREFECT_HOME", str(newswatch_home() / "prefect")))
+    # Prefect creates its home without parents, and fails its first start without it.
+    home.mkdir(parents=True, exist_ok=True)
     # Offline, telemetry fails DNS look-ups and logs `database is locked` on fresh databases.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")

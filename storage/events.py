@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import duckdb
 
-from newswatch.domain import ResolutionResult, StoredEvent
+from newswatch.domain import EventChange, ResolutionResult, StoredEvent
 
 _EVENT_COLUMNS = """
     event_id, event_type, participants, status, event_date, date_earliest, date_latest,
@@ -53,8 +54,13 @@ def save_resolution(
     *,
     run_id: str,
     now: datetime,
+    repointed_articles: Iterable[str] = (),
 ) -> int:
-    """Upsert changed events and insert new mentions; returns the number of mentions added."""
+    """Upsert changed events and insert new mentions; returns the number of mentions added.
+
+    Source counts are recomputed for every event touched, and for the events of articles
+    whose copy link changed (`repointed_articles`).
+    """
     for change in result.changes:
         e = change.event
         con.execute(
@@ -108,6 +114,7 @@ def save_resolution(
         ).fetchall()
         added += len(inserted)
     touched = {c.event.event_id for c in result.changes} | {m.event_id for m in result.mentions}
+    touched |= events_mentioning(con, repointed_articles)
     refresh_source_counts(con, sorted(touched))
     return added
 
@@ -115,8 +122,8 @@ def save_resolution(
 def refresh_source_counts(con: duckdb.DuckDBPyConnection, event_ids: Sequence[str]) -> None:
     """Recount independent sources and copies of events from their mentions.
 
-    A mention counts as a copy when its article is a near-copy of another (articles.
-    duplicate_of set), so re-pointing a copy group never leaves stale counts.
+    A mention counts as a copy when its article is a copy of another *now* (articles.
+    duplicate_of), so a group whose original changes is recounted right.
     """
     if not event_ids:
         return
@@ -127,8 +134,8 @@ def refresh_source_counts(con: duckdb.DuckDBPyConnection, event_ids: Sequence[st
             copies = c.copies
         FROM (
             SELECT m.event_id,
-                   count(*) FILTER (WHERE a.duplicate_of IS NULL AND NOT m.is_copy) AS independent,
-                   count(*) FILTER (WHERE a.duplicate_of IS NOT NULL OR m.is_copy) AS copies
+                   count(*) FILTER (WHERE a.duplicate_of IS NULL) AS independent,
+                   count(*) FILTER (WHERE a.duplicate_of IS NOT NULL) AS copies
             FROM event_mentions m LEFT JOIN articles a USING (article_id)
             WHERE m.event_id IN (SELECT unnest(?))
             GROUP BY m.event_id
@@ -139,15 +146,31 @@ def refresh_source_counts(con: duckdb.DuckDBPyConnection, event_ids: Sequence[st
     )
 
 
-def source_counts(con: duckdb.DuckDBPyConnection, event_ids: Sequence[str]) -> dict[str, int]:
-    """Independent sources per event, after the batch's mentions are stored."""
-    if not event_ids:
-        return {}
+def events_mentioning(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -> set[str]:
+    """Events that any of these articles mention."""
+    ids = list(article_ids)
+    if not ids:
+        return set()
     rows = con.execute(
-        "SELECT event_id, independent_sources FROM events WHERE event_id IN (SELECT unnest(?))",
-        [list(event_ids)],
+        "SELECT DISTINCT event_id FROM event_mentions WHERE article_id IN (SELECT unnest(?))", [ids]
     ).fetchall()
-    return {r[0]: int(r[1]) for r in rows}
+    return {r[0] for r in rows}
+
+
+def with_current_counts(con: duckdb.DuckDBPyConnection, changes: Sequence[EventChange]) -> list[EventChange]:
+    """The changes with the events' source counts as stored after this batch."""
+    counts = {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in con.execute(
+            "SELECT event_id, independent_sources, copies FROM events WHERE event_id IN (SELECT unnest(?))",
+            [[c.event.event_id for c in changes]],
+        ).fetchall()
+    }
+    out = []
+    for c in changes:
+        independent, copies = counts.get(c.event.event_id, (c.event.independent_sources, c.event.copies))
+        out.append(replace(c, event=replace(c.event, independent_sources=independent, copies=copies)))
+    return out
 
 
 def events_timeline(
@@ -182,3 +205,15 @@ def events_timeline(
         params,
     ).fetchall()
     return [_to_event(r) for r in rows]
+
+
+def event_summaries(con: duckdb.DuckDBPyConnection, event_ids: Iterable[str]) -> dict[str, str]:
+    """The one-line summary of each event, for listings."""
+    ids = list(dict.fromkeys(event_ids))
+    if not ids:
+        return {}
+    rows = con.execute(
+        "SELECT event_id, coalesce(summary, event_type) FROM events WHERE event_id IN (SELECT unnest(?))",
+        [ids],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}

@@ -100,18 +100,29 @@ CREATE TABLE IF NOT EXISTS articles (
     run_id              VARCHAR
 );
 CREATE INDEX IF NOT EXISTS articles_content_hash ON articles (content_hash);
+-- Copy groups: every copy of an original, found when a group is re-pointed or merged.
+CREATE INDEX IF NOT EXISTS articles_duplicate_of ON articles (duplicate_of);
 
--- MinHash signatures (for verification) and LSH band buckets (for candidate lookup).
+-- Copy detection state (storage/copies.py), one row per stored article: the MinHash
+-- signature for verification (NULL for texts too short or not articles) and the page's
+-- declared <link rel=canonical> when it names another page (a URL-layer copy signal).
 CREATE TABLE IF NOT EXISTS article_signatures (
-    article_id  VARCHAR PRIMARY KEY,
-    signature   UINTEGER[] NOT NULL
+    article_id              VARCHAR PRIMARY KEY,
+    declared_canonical_url  VARCHAR,
+    signature               UINTEGER[]          -- NUM_PERM values; ~512 bytes per article
 );
+CREATE INDEX IF NOT EXISTS article_signatures_declared ON article_signatures (declared_canonical_url);
+-- LSH band buckets for candidate lookup: BANDS rows per fingerprinted article. `bucket`
+-- hashes the band number with the band's values, so equal buckets mean equal bands and
+-- one single-column index serves the lookup (DuckDB uses an ART index for single-column
+-- point lookups and small joins, not for a composite key). 32-bit buckets keep the index
+-- a fifth smaller; a chance collision only adds a candidate that verification rejects.
 CREATE TABLE IF NOT EXISTS article_bands (
     band        SMALLINT NOT NULL,
-    bucket      UBIGINT NOT NULL,
+    bucket      UINTEGER NOT NULL,
     article_id  VARCHAR NOT NULL
 );
-CREATE INDEX IF NOT EXISTS article_bands_lookup ON article_bands (band, bucket);
+CREATE INDEX IF NOT EXISTS article_bands_bucket ON article_bands (bucket);
 
 -- One row per real-world contact (or statement) between the watch's pair.
 CREATE TABLE IF NOT EXISTS events (

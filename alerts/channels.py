@@ -1,0 +1,65 @@
+"""The channel interface and the channels the environment configures."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
+
+from alerts.apprise_channel import AppriseChannel, split_apprise_urls
+from alerts.console import ConsoleChannel
+from alerts.email import EmailChannel, split_addresses
+from alerts.errors import (
+    ChannelConfigError,
+    DeliveryError,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+)
+from alerts.messages import Deliverable
+from alerts.slack import SlackChannel
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Channel",
+    "ChannelConfigError",
+    "DeliveryError",
+    "PermanentDeliveryError",
+    "RetryableDeliveryError",
+    "channels_from_env",
+]
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """Somewhere alerts go. `send` returns when the receiver accepted the message and
+    raises `RetryableDeliveryError` or `PermanentDeliveryError` otherwise; `repr` shows
+    no secret."""
+
+    name: str
+
+    def send(self, message: Deliverable) -> None: ...
+
+
+def channels_from_env(env: Mapping[str, str]) -> list[Channel]:
+    """Console always; Slack, email and Apprise when their variables are set.
+
+    Raises `ChannelConfigError` (naming the variable, never its secret value) when a set
+    variable cannot be used.
+    """
+    channels: list[Channel] = [ConsoleChannel()]
+    webhook = env.get("SLACK_WEBHOOK_URL", "").strip()
+    if webhook:
+        channels.append(SlackChannel(webhook))
+    smtp_url = env.get("NEWSWATCH_SMTP_URL", "").strip()
+    email_to = env.get("NEWSWATCH_EMAIL_TO", "").strip()
+    if smtp_url and email_to:
+        sender = env.get("NEWSWATCH_EMAIL_FROM", "").strip() or None
+        channels.append(EmailChannel.from_url(smtp_url, split_addresses(email_to), sender))
+    elif smtp_url or email_to:
+        missing = "NEWSWATCH_EMAIL_TO" if smtp_url else "NEWSWATCH_SMTP_URL"
+        log.warning("email alerts are off: %s is not set", missing)
+    apprise_urls = env.get("NEWSWATCH_APPRISE_URLS", "").strip()
+    if apprise_urls:
+        channels.append(AppriseChannel(split_apprise_urls(apprise_urls)))
+    return channels

@@ -1,0 +1,281 @@
+"""Who a sentence names: the watch's actors, their voices and spokespeople, and everyone else.
+
+Everything actor-specific comes from the watch file (names, aliases, dated roles, voices,
+spokespeople, demonyms). What is generic news English (and some German) lives here as
+named word lists: titles that mark *other* people ("Ukrainian President Volodymyr
+Zelensky"), group references ("the two leaders", "they", "die beiden"), pronouns.
+
+`ActorLexicon.for_watch(watch)` compiles the regexes once per watch and caches them;
+`ActorLexicon.mentions(text, day)` lists the references in one sentence. A role title
+("the US president") names an actor only on days he held that role; on other days it names
+someone else, which is what keeps a 2021 article about "the U.S. president" from being read
+as one about the 2017-2021 holder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from newswatch.config import Actor, Watch
+
+RefKind = Literal["actor", "voice", "spokesperson", "other", "other_group", "group", "pronoun"]
+
+# Titles that, followed by a capitalised name, mark a person ("Foreign Minister Sergei Lavrov").
+PERSON_TITLES = (
+    "President", "Prime Minister", "Premier", "Chancellor", "Foreign Minister", "Defense Minister",
+    "Defence Minister", "Minister", "Secretary of State", "Defense Secretary", "Defence Secretary",
+    "Treasury Secretary", "Secretary General", "Secretary-General", "Secretary", "Senator", "Sen.",
+    "Governor", "Gov.", "Vice President", "King", "Queen", "Prince", "Pope", "Chairman", "Director",
+    "General", "Gen.", "Speaker", "Leader", "leader", "envoy", "special envoy", "aide", "adviser",
+    "advisor", "spokesman", "spokeswoman", "spokesperson", "journalist", "billionaire", "teacher",
+    "Präsident", "Präsidenten", "Kanzler", "Bundeskanzler", "Ministerpräsident", "Außenminister",
+    "Regierungschef", "Sprecher",
+)  # fmt: skip
+# Titles of heads of state or government: only these people are "leaders" for group words.
+LEADER_TITLES = frozenset(
+    {"president", "prime minister", "premier", "chancellor", "king", "queen", "leader", "präsident",
+     "präsidenten", "kanzler", "bundeskanzler", "ministerpräsident", "regierungschef"}
+)  # fmt: skip
+# Plural nouns for groups of people other than the pair ("European leaders", "their teams").
+OTHER_GROUP_NOUNS = (
+    "leaders", "officials", "advisers", "advisors", "delegations", "delegation", "negotiators",
+    "ministers", "diplomats", "teams", "team", "envoys", "heads of state", "allies", "aides",
+    "countries", "nations", "sides", "capitals", "lawmakers", "senators", "governments",
+    "Delegationen", "Unterhändler", "Staats- und Regierungschefs",
+)  # fmt: skip
+# References to two people at once; they name the pair when the last two people named were it.
+GROUP_REFERENCES = (
+    "the two leaders", "the two presidents", "the two men", "the two heads of state", "both leaders",
+    "both presidents", "both men", "the leaders", "the presidents", "the two", "the pair",
+    "each other", "one another", "they", "them", "their", "themselves",
+    "die beiden", "beide", "beiden", "sie beide", "einander", "miteinander",
+)  # fmt: skip
+SINGULAR_PRONOUNS = ("he", "him", "his", "himself", "er", "ihm", "ihn", "sein", "seine", "seinem", "seinen", "seiner")
+# Counterpart words: "his American counterpart" names the actor whose demonym is given.
+COUNTERPART_WORDS = ("counterpart", "opposite number", "Amtskollege", "Amtskollegen")
+# Titles of roles are matched with these spellings of common abbreviations.
+_TITLE_TOKEN_VARIANTS = {
+    "us": r"U\.?\s?S\.?",
+    "u.s.": r"U\.?\s?S\.?",
+    "uk": r"U\.?K\.?",
+    "president": r"(?:[Pp]resident|[Pp]räsident)",
+}
+
+# Possessive: "Trump's", "the leaders'", German genitive "Trumps Amtsantritt".
+_NAME_TAIL = r"(?:['’]s|['’]|s(?=\s))?"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One reference to a person (or a side's voice) in a sentence."""
+
+    start: int
+    end: int
+    text: str
+    kind: RefKind
+    # The watch actor key for actor/voice/spokesperson refs (and resolved pronouns/groups).
+    actor: str | None = None
+    # A stable identity for other people ("zelensky") so groups can count distinct people.
+    identity: str | None = None
+    possessive: bool = False
+    # A head of state or government ("Ukrainian President ..."): "the two leaders" may mean him.
+    leader: bool = False
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    regex: re.Pattern[str]
+    kind: RefKind
+    actor: str | None
+    # For role titles: the periods in which the title names the actor.
+    periods: tuple[tuple[date, date | None], ...] | None = None
+
+
+def _alternation(phrases: Iterable[str]) -> str:
+    return "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
+
+
+def _case_insensitive_first(phrase: str) -> str:
+    """Match "the Kremlin" and "The Kremlin" but keep proper names case-sensitive."""
+    escaped = re.escape(phrase)
+    first = phrase[:1]
+    if first.isalpha():
+        return f"[{first.lower()}{first.upper()}]" + escaped[1:]
+    return escaped
+
+
+def _title_regex(title: str) -> str:
+    parts = []
+    for token in title.split():
+        variant = _TITLE_TOKEN_VARIANTS.get(token.lower())
+        parts.append(variant if variant else _case_insensitive_first(token))
+    return r"[\s-]+".join(parts)
+
+
+class ActorLexicon:
+    """The compiled vocabulary of one watch: how its actors and everyone else are named."""
+
+    _cache: dict[int, tuple[Watch, ActorLexicon]] = {}
+
+    def __init__(self, watch: Watch) -> None:
+        self.watch = watch
+        self.pair: tuple[str, str] = (watch.events.pair[0], watch.events.pair[1])
+        self.actors: dict[str, Actor] = dict(watch.actors)
+        self._patterns: list[_Pattern] = []
+        names_all: list[str] = []
+        self._known_people: set[str] = set()
+        for key, actor in watch.actors.items():
+            names_all.extend(actor.names)
+            self._known_people.update(actor.names + actor.aliases + actor.spokespeople + actor.voices)
+            self._add(actor.names + actor.aliases, "actor", key, case_insensitive=False)
+            for role in actor.roles:
+                pattern = r"(?:\b[Tt]he\s+)?(?:new\s+|then-|former\s+|incoming\s+)?\b" + _title_regex(role.title)
+                self._patterns.append(
+                    _Pattern(
+                        re.compile(pattern + r"(?![\w-])" + _NAME_TAIL),
+                        "actor",
+                        key,
+                        periods=tuple((r.from_, r.to) for r in actor.roles if r.title == role.title),
+                    )
+                )
+            if actor.demonyms:
+                demonyms = r"(?:" + "|".join(_title_regex(d) for d in actor.demonyms) + r")"
+                counterpart = (
+                    r"\b(?:(?:[Hh]is|[Hh]er|[Tt]heir|[Tt]he|sein(?:em|en)?)\s+)?"
+                    + demonyms
+                    + r"[\s-]+(?:"
+                    + _alternation(COUNTERPART_WORDS)
+                    + r")\b"
+                )
+                self._patterns.append(_Pattern(re.compile(counterpart), "actor", key))
+            self._add(actor.voices, "voice", key, case_insensitive=True)
+            self._add(actor.spokespeople, "spokesperson", key, case_insensitive=False)
+        self._actor_names = set(names_all)
+        titles = _alternation(PERSON_TITLES)
+        name_word = r"[A-ZÄÖÜ][\w'’.-]*"
+        # "(Ukrainian )?President Volodymyr Zelensky": an adjective, a title, then a name.
+        self._titled_person = re.compile(
+            r"(?:\b(?:[A-Z][a-z]+|U\.S\.|US|UN|NATO|EU)\s+)?\b(?P<title>" + titles + r")\s+"
+            r"(?P<name>" + name_word + r"(?:\s+" + name_word + r"){0,2})" + _NAME_TAIL
+        )
+        self._other_group = re.compile(
+            r"\b(?:(?:[A-Z][\w-]+|world|foreign|other|senior|their|his|its|our|government|"
+            r"ukrainische[nr]?|europäische[nr]?)\s+)*(?:" + _alternation(OTHER_GROUP_NOUNS) + r")\b"
+        )
+        self._group = re.compile(
+            r"\b(?:" + "|".join(_case_insensitive_first(g) for g in sorted(GROUP_REFERENCES, key=len, reverse=True)) + r")\b" + _NAME_TAIL
+        )
+        self._pronoun = re.compile(r"\b(?:" + "|".join(_case_insensitive_first(p) for p in SINGULAR_PRONOUNS) + r")\b")
+
+    @classmethod
+    def for_watch(cls, watch: Watch) -> ActorLexicon:
+        """The lexicon for `watch`, compiled once per watch object and cached."""
+        cached = cls._cache.get(id(watch))
+        if cached is not None and cached[0] is watch:
+            return cached[1]
+        lexicon = cls(watch)
+        if len(cls._cache) > 64:  # watches are few; keep the cache from growing without bound
+            cls._cache.clear()
+        cls._cache[id(watch)] = (watch, lexicon)
+        return lexicon
+
+    def _add(self, phrases: list[str], kind: RefKind, key: str, *, case_insensitive: bool) -> None:
+        if not phrases:
+            return
+        ordered = sorted(set(phrases), key=len, reverse=True)
+        if case_insensitive:
+            body = "|".join(_case_insensitive_first(p) for p in ordered)
+        else:
+            body = "|".join(
+                _case_insensitive_first(p) if p[:1].islower() or p.lower().startswith("the ") else re.escape(p)
+                for p in ordered
+            )
+        self._patterns.append(_Pattern(re.compile(r"(?<!\w)(?:" + body + r")" + _NAME_TAIL + r"(?!\w)"), kind, key))
+
+    def display_name(self, key: str) -> str:
+        """The shortest name of an actor ("Trump"), for summaries."""
+        actor = self.actors.get(key)
+        return min(actor.names, key=len) if actor else key
+
+    def is_actor_name(self, text: str) -> bool:
+        """True when `text` is one of the watch's actor names."""
+        return text in self._actor_names
+
+    def mentions(
+        self, text: str, day: date | None, known_others: dict[str, tuple[str, bool]] | None = None
+    ) -> list[Ref]:
+        """All references in `text` (one sentence), left to right, the longest span winning.
+
+        `known_others` maps bare surnames of other people met earlier in the same article
+        ("Zelensky" after "President Volodymyr Zelensky") to (identity, is a leader); it is updated.
+        """
+        surnames = known_others if known_others is not None else {}
+        found: list[Ref] = []
+        for pattern in self._patterns:
+            for match in pattern.regex.finditer(text):
+                kind: RefKind = pattern.kind
+                actor = pattern.actor
+                if pattern.periods is not None and day is not None:
+                    held = any(start <= day and (end is None or day < end) for start, end in pattern.periods)
+                    if not held:
+                        # The title names whoever held it that day: someone else.
+                        kind, actor = "other", None
+                ref = _ref(match, kind, actor, identity=actor or match.group(0).lower())
+                found.append(Ref(ref.start, ref.end, ref.text, ref.kind, ref.actor, ref.identity, ref.possessive, leader=True))
+        for match in self._titled_person.finditer(text):
+            name = match.group("name")
+            first_word = name.split()[0]
+            known = self._known_people
+            if any(name.startswith(n) or n.startswith(name) for n in known) or first_word in known:
+                continue  # "President Donald Trump", "spokesman Dmitry Peskov": the watch has them
+            surname = re.sub(r"['’]s?$", "", name.split()[-1])
+            title = match.group("title").lower()
+            leader = title in LEADER_TITLES
+            surnames.setdefault(surname, (surname.lower(), leader))
+            ref = _ref(match, "other", None, identity=surname.lower())
+            found.append(Ref(ref.start, ref.end, ref.text, ref.kind, None, ref.identity, ref.possessive, leader))
+        for surname, (identity, leader) in surnames.items():
+            if surname in self._actor_names or len(surname) < 3:
+                continue
+            for match in re.finditer(r"(?<![\w-])" + re.escape(surname) + r"(?![\w-])" + _NAME_TAIL, text):
+                ref = _ref(match, "other", None, identity=identity)
+                found.append(Ref(ref.start, ref.end, ref.text, ref.kind, None, identity, ref.possessive, leader))
+        for match in self._other_group.finditer(text):
+            found.append(_ref(match, "other_group", None, identity="group:" + match.group(0).lower()))
+        for match in self._group.finditer(text):
+            found.append(_ref(match, "group", None))
+        for match in self._pronoun.finditer(text):
+            found.append(_ref(match, "pronoun", None))
+        return _longest_first(found)
+
+
+def _ref(match: re.Match[str], kind: RefKind, actor: str | None, identity: str | None = None) -> Ref:
+    text = match.group(0)
+    possessive = text.endswith(("'s", "’s", "'", "’"))
+    return Ref(match.start(), match.end(), text, kind, actor, identity, possessive)
+
+
+_KIND_PRIORITY: dict[str, int] = {
+    "actor": 0,
+    "spokesperson": 1,
+    "other": 2,
+    "voice": 3,
+    "other_group": 4,
+    "group": 5,
+    "pronoun": 6,
+}
+
+
+def _longest_first(refs: list[Ref]) -> list[Ref]:
+    refs.sort(key=lambda r: (-(r.end - r.start), _KIND_PRIORITY[r.kind], r.start))
+    kept: list[Ref] = []
+    for ref in refs:
+        if any(ref.start < k.end and k.start < ref.end for k in kept):
+            continue
+        kept.append(ref)
+    kept.sort(key=lambda r: r.start)
+    return kept

@@ -1,0 +1,295 @@
+"""The clean stage: raw page → `Article` (main text without boilerplate or filler, plus metadata).
+
+Pipeline per page, parsing the HTML once:
+1. main text by trafilatura (options chosen with bench/bench_extraction.py),
+2. residual-boilerplate rules (extractors.boilerplate),
+3. appended-filler cut (extractors.filler), kept in `filler_text`,
+4. metadata from the same tree: title, author, site, language, canonical URLs, publication
+   time (extractors.published), and the page kind (article, listing, stub).
+
+`Article.text` holds one paragraph per line, paragraphs separated by a single "\\n".
+Pure: no network, no files. Hostile input (empty, binary garbage, huge, no body) yields a
+"stub" article with empty text instead of an exception.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from extractors.boilerplate import remove_boilerplate
+from extractors.clean_meta import (
+    ARTICLE_TYPES,
+    LISTING_TYPES,
+    PageMeta,
+    page_author,
+    page_languages,
+    page_site_name,
+    page_title,
+    read_page_meta,
+    resolve_url,
+    squash,
+)
+from extractors.clean_split import recover_split_body
+from extractors.filler import FillerCut, cut_filler
+from extractors.published import find_published, to_utc
+from newswatch.domain import Article, CandidateLink, PageKind
+from newswatch.urls import canonicalize_url
+
+LOGGER = logging.getLogger(__name__)
+
+PARAGRAPH_SEPARATOR = "\n"
+
+
+
+@dataclass(frozen=True)
+class ExtractionStep:
+    """One trafilatura run of the extraction cascade, and how much longer its text must be
+    than the text so far to replace it."""
+
+    favor_precision: bool
+    fast: bool
+    min_gain: float
+
+
+# Trafilatura settings, chosen on the article-extraction benchmark (bench/bench_extraction.py).
+# A cascade, each step run only while the text so far is shorter than RETRY_BELOW_CHARS:
+# 1. precision focus, fast (no readability/justext comparison): on 175 of the 181
+#    benchmark pages its text equals the full run's, at ~60% of the cost;
+# 2. precision focus with the comparison: rescues pages whose body the fast heuristics
+#    miss; it replaces step 1 when 1.2x longer (not the same text plus furniture);
+# 3. balanced focus, kept only when 2x longer: a precision run that kept a copyright
+#    notice instead of the article (balanced mode adds boilerplate, hence the higher bar).
+# Reader comments are never article text; tables are kept (they carry figures).
+EXTRACTION_CASCADE: tuple[ExtractionStep, ...] = (
+    ExtractionStep(favor_precision=True, fast=True, min_gain=0.0),
+    ExtractionStep(favor_precision=True, fast=False, min_gain=1.2),
+    ExtractionStep(favor_precision=False, fast=False, min_gain=2.0),
+)
+# A text shorter than this sends the cascade to its next step. 500 characters is about
+# four sentences: every benchmark page where a later step found the article had fewer
+# than 340 characters from the earlier one; real bodies start at ~600.
+RETRY_BELOW_CHARS = 500
+
+# Pages longer than this are cut before parsing: no article is this long, and parsing
+# time grows with size. 5 million characters is ~10x the largest benchmark page.
+MAX_HTML_CHARS = 5_000_000
+# A text shorter than this is a stub (paywall teaser, error page, video page with a caption).
+# The shortest real article body in the corpus is ~900 characters, the longest stub-like
+# benchmark output (a one-line caption) ~150.
+MIN_ARTICLE_CHARS = 300
+# A listing page (tag, section, home) shows at least this many teaser headlines linking
+# elsewhere and no paragraph longer than MAX_TEASER_CHARS; the corpus tag page has 6
+# teasers, article pages carry at most 3-5 related links in <article>/<h2-h4> blocks.
+MIN_TEASERS = 6
+MAX_TEASER_CHARS = 400
+# Paths of tag, category, section, author and archive pages.
+_LISTING_PATH = re.compile(
+    r"^/(?:(?:[\w-]+/)?(?:tag|tags|category|categories|topic|topics|section|sections|author|authors|archive|archives|themen|thema|schlagwort)/[^/]+/?(?:page/\d+/?)?|page/\d+/?)?$",
+    re.I,
+)
+# Texts at least this long are worth a language guess when the page declares none;
+# shorter ones give unreliable guesses.
+MIN_LANGUAGE_GUESS_CHARS = 100
+_LANGUAGE_TAG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
+
+
+def clean_page(
+    html: str,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    source: str = "",
+    fetched_at: datetime | None = None,
+    hint: CandidateLink | None = None,
+) -> Article:
+    """Clean one fetched page into an `Article`; never raises, returns a stub for unusable input."""
+    try:
+        return _clean_page(html, url, headers, source=source, fetched_at=fetched_at, hint=hint)
+    except Exception:  # hostile input must never stop a run; the page becomes a stub
+        LOGGER.warning("clean failed for %s; stored as stub", url, exc_info=True)
+        return _stub(url, source, fetched_at, hint)
+
+
+def _safe_canonical(url: str) -> str:
+    try:
+        return canonicalize_url(url)
+    except ValueError:
+        return url
+
+
+def _stub(
+    url: str, source: str, fetched_at: datetime | None, hint: CandidateLink | None
+) -> Article:
+    feed_time = to_utc(hint.published_at) if hint and hint.published_at else None
+    return Article(
+        url=url,
+        canonical_url=_safe_canonical(url),
+        source=source,
+        title=hint.title if hint else None,
+        text="",
+        published_at=feed_time,
+        fetched_at=fetched_at,
+        language=hint.language if hint else None,
+        page_kind="stub",
+        published_source="feed" if feed_time else None,
+    )
+
+
+def _parse(html: str) -> HtmlElement | None:
+    if not isinstance(html, str) or not html.strip():
+        return None
+    html = html[:MAX_HTML_CHARS].replace("\x00", "")
+    tree = load_html(html)
+    if tree is None or (tree.find(".//body") is None and len(tree) < 2):
+        return None
+    return tree
+
+
+def extract_main_text(tree: HtmlElement, url: str) -> str:
+    """The main text as trafilatura sees it (one paragraph per line), before our own rules."""
+    text = ""
+    for step in EXTRACTION_CASCADE:
+        candidate = (
+            trafilatura.extract(
+                tree,
+                url=url or None,
+                favor_precision=step.favor_precision,
+                fast=step.fast,
+                include_comments=False,
+                include_tables=True,
+            )
+            or ""
+        )
+        if candidate and len(candidate) >= step.min_gain * len(text):
+            text = candidate
+        if len(text) >= RETRY_BELOW_CHARS:
+            break
+    return text
+
+
+def _titles(meta: PageMeta, title: str | None) -> list[str]:
+    """Spellings of the headline that may be repeated in the text."""
+    found = [t for t in (title, meta.h1, meta.first_meta("twitter:title"), meta.title_tag) if t]
+    if meta.title_tag:
+        # "<headline> - Site Name" / "<headline> | Site": the part before the last separator.
+        head = re.split(r"\s+[-|–—:·]\s+(?=[^-|–—:·]*$)", meta.title_tag)[0]
+        found.append(head)
+    return list(dict.fromkeys(found))
+
+
+def _language(
+    meta: PageMeta, headers: Mapping[str, str] | None, text: str, hint: CandidateLink | None
+) -> str | None:
+    for tag in page_languages(meta, headers):
+        match = _LANGUAGE_TAG.match(tag.strip())
+        if match and match.group(1).lower() not in ("und", "mul", "zxx"):
+            return match.group(1).lower()
+    if hint and hint.language:
+        return hint.language
+    if len(text) >= MIN_LANGUAGE_GUESS_CHARS:
+        import py3langid  # imported late: the model loads in ~0.7 s and few pages need it
+
+        language, _score = py3langid.classify(text[:2000])
+        return str(language)
+    return None
+
+
+def _is_listing(
+    tree: HtmlElement, meta: PageMeta, urls: Sequence[str], paragraphs: Sequence[str]
+) -> bool:
+    types = meta.json_ld_types()
+    og_type = (meta.first_meta("og:type") or "").lower()
+    if types & ARTICLE_TYPES or og_type == "article" or meta.first_meta("article:published_time"):
+        return False
+    if types & LISTING_TYPES:
+        return True
+    for url in urls:
+        try:
+            path = urlsplit(url).path or "/"
+        except ValueError:
+            continue
+        if _LISTING_PATH.match(path):
+            return True
+    if any(len(p) > MAX_TEASER_CHARS for p in paragraphs):
+        return False
+    teasers = len(tree.xpath("//article | //h2[a] | //h3[a] | //a[h2] | //a[h3]"))
+    return teasers >= MIN_TEASERS
+
+
+def page_kind_of(
+    tree: HtmlElement, meta: PageMeta, urls: Sequence[str], paragraphs: Sequence[str]
+) -> PageKind:
+    """ "listing" for tag/section/home pages, "stub" for very short texts, else "article".
+
+    `urls` are the page's own addresses (canonical first); `paragraphs` its cleaned text.
+    """
+    if _is_listing(tree, meta, urls, paragraphs):
+        return "listing"
+    if sum(len(p) for p in paragraphs) < MIN_ARTICLE_CHARS:
+        return "stub"
+    return "article"
+
+
+def _clean_page(
+    html: str,
+    url: str,
+    headers: Mapping[str, str] | None,
+    *,
+    source: str,
+    fetched_at: datetime | None,
+    hint: CandidateLink | None,
+) -> Article:
+    tree = _parse(html)
+    if tree is None:
+        return _stub(url, source, fetched_at, hint)
+    meta = read_page_meta(tree)
+    title = page_title(meta) or (hint.title if hint else None)
+
+    og_url = resolve_url(url, meta.first_meta("og:url"))
+    link_canonical = resolve_url(url, meta.canonical_link)
+    canonical_url = _safe_canonical(og_url or link_canonical or url)
+    declared = _safe_canonical(link_canonical) if link_canonical else None
+    own_urls = [u for u in (og_url, link_canonical, url) if u]
+
+    lines = [
+        line for line in (squash(line) for line in extract_main_text(tree, url).split("\n")) if line
+    ]
+    lines = recover_split_body(tree, lines)
+    cut = cut_filler(remove_boilerplate(lines, _titles(meta, title)).paragraphs)
+    kind = page_kind_of(tree, meta, own_urls, cut.body)
+
+    published = None
+    if kind == "listing":
+        # A tag or section page has no publication time, and its teasers are not article
+        # text (they would yield events without their articles' context); the articles
+        # behind them are fetched on their own.
+        cut = FillerCut((), (), None)
+    else:
+        published = find_published(tree, meta, own_urls, hint.published_at if hint else None)
+    text = PARAGRAPH_SEPARATOR.join(cut.body)
+    return Article(
+        url=url,
+        canonical_url=canonical_url,
+        source=source,
+        title=title,
+        text=text,
+        published_at=published.when if published else None,
+        fetched_at=fetched_at,
+        author=page_author(meta, tree),
+        site_name=page_site_name(meta),
+        language=_language(meta, headers, text, hint),
+        page_kind=kind,
+        filler_text=PARAGRAPH_SEPARATOR.join(cut.filler) or None,
+        filler_reason=cut.reason,
+        published_source=published.source if published else None,
+        declared_canonical_url=declared if declared != canonical_url else None,
+    )

@@ -1,0 +1,421 @@
+"""Date expressions in news text, resolved to the day (or range of days) they name.
+
+Pure functions: text and a reference day in, `DateRange` values out. Relative words
+("today", "on Tuesday", "last week", German "am Dienstag") resolve against the article's
+reference day, which is its own local publication day: the dateline's day when the text
+opens with one ("ANCHORAGE, Alaska, Aug 15 (Wire Report) -"), else the day of
+`published_at` in its own time zone. Whether a weekday or a year-less date lies before or
+after that day depends on the tense of the clause it dates: a call that "took place on
+Tuesday" is the last Tuesday, a call that "will take place on Tuesday" the next one.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+Tense = Literal["past", "future", "unknown"]
+
+# A dateline day further than this from the UTC publication day is not the article's own
+# day (a wire story republished days later keeps its old dateline).
+DATELINE_MAX_SKEW_DAYS = 2
+# With no tense to go by, a bare weekday is the nearest one: at most this many days away.
+NEAREST_WEEKDAY_SPAN = 3
+
+MONTHS: dict[str, int] = {
+    "january": 1, "jan": 1, "januar": 1, "jänner": 1,
+    "february": 2, "feb": 2, "februar": 2,
+    "march": 3, "mar": 3, "märz": 3, "maerz": 3,
+    "april": 4, "apr": 4,
+    "may": 5, "mai": 5,
+    "june": 6, "jun": 6, "juni": 6,
+    "july": 7, "jul": 7, "juli": 7,
+    "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "october": 10, "oct": 10, "oktober": 10, "okt": 10,
+    "november": 11, "nov": 11,
+    "december": 12, "dec": 12, "dezember": 12, "dez": 12,
+}  # fmt: skip
+WEEKDAYS: dict[str, int] = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+    "montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4, "samstag": 5,
+    "sonnabend": 5, "sonntag": 6,
+}  # fmt: skip
+NUMBER_WORDS: dict[str, int] = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "a few": 3, "several": 3,
+    "zwei": 2, "drei": 3, "vier": 4, "einer": 1, "einem": 1,
+}  # fmt: skip
+
+_MONTH = (
+    r"(?P<{g}>Jan(?:uary|uar)?|Jänner|Feb(?:ruary|ruar)?|Mar(?:ch)?|März|Maerz|Apr(?:il)?|May|Mai|"
+    r"June?|Juni|July?|Juli|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Okt(?:ober)?|"
+    r"Nov(?:ember)?|Dec(?:ember)?|Dez(?:ember)?)\.?"
+)
+_WEEKDAY = (
+    r"(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag)"
+)
+_NUM = r"(?P<n>\d{1,2}|a couple of|a few|several|an?|one|two|three|four|five|six|seven|eight|nine|ten|zwei|drei|vier|einer|einem)"
+_UNIT = r"(?P<unit>days?|weeks?|months?|Tagen?|Wochen?|Monaten?)"
+
+# Ordered: longer, more specific forms first; the scanner keeps the first match at a place.
+_PATTERNS: list[tuple[str, str]] = [
+    ("iso", r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
+    (
+        "month_day",
+        _MONTH.format(g="mon") + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>(?:19|20)\d\d)\b)?",
+    ),
+    (
+        "day_month",
+        r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th|\.)?\s+(?:of\s+)?"
+        + _MONTH.format(g="mon")
+        + r"(?:,?\s+(?P<y>(?:19|20)\d\d)\b)?",
+    ),
+    ("month_year", _MONTH.format(g="mon") + r"\s+(?:of\s+)?(?P<y>(?:19|20)\d\d)\b"),
+    ("month", r"\b(?:in|im|since|seit|until|bis|of|last|this|next|early|late|mid-?)\s+" + _MONTH.format(g="mon") + r"(?![\w-])"),
+    (
+        "weekday",
+        r"\b(?:(?P<mod>last|next|this|coming|past|previous|vergangenen|letzten|nächsten|kommenden|diesen)\s+)?"
+        + _WEEKDAY
+        + r"(?:'s|’s)?\b",
+    ),
+    ("rel_day", r"\b(?P<rel>today|tonight|yesterday|tomorrow|heute|gestern|morgen)\b"),
+    (
+        "rel_span",
+        r"\b(?P<rel>(?:last|this|next|past|previous|coming)\s+(?:week|month|year|weekend)|"
+        r"over the weekend|this weekend|earlier this (?:week|month)|later this (?:week|month)|"
+        r"in recent days|in the past few days|in the coming days|"
+        r"(?:letzte|vergangene|nächste|kommende|diese)\s+Woche|"
+        r"(?:letzten|vergangenen|nächsten|kommenden|diesen)\s+Monat)\b",
+    ),
+    ("within", r"\b(?:within|in the next|in|innerhalb von|in den nächsten)\s+" + _NUM + r"\s+" + _UNIT + r"\b"),
+    ("ago", r"\b" + _NUM + r"\s+" + _UNIT + r"\s+ago\b"),
+    ("year", r"(?<![\d,.$€£-])\b(?P<y>(?:19|20)\d\d)\b(?![\d%,.]\d|-\d)"),
+]
+_COMPILED = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
+# A weekday or month written in lower case is a word ("may", "march"), not a date.
+_CASE_SENSITIVE_KINDS = {"weekday", "month", "month_day", "day_month", "month_year"}
+
+_DATELINE = re.compile(
+    r"^\s*[A-ZÄÖÜ][A-ZÄÖÜ./' -]+(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*)*)*,\s*"
+    + _MONTH.format(g="mon")
+    + r"\s+(?P<d>[0-3]?\d)\b"
+)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """The days a date expression may name (earliest <= latest); one day when they are equal."""
+
+    earliest: date
+    latest: date
+
+    @property
+    def day(self) -> date | None:
+        """The single day named, or None for a range."""
+        return self.earliest if self.earliest == self.latest else None
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date expression found in text: where it is, what form it has, and its parts."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    weekday: int | None = None
+    modifier: str | None = None
+    count: int | None = None
+    unit: str | None = None
+
+    @property
+    def has_year(self) -> bool:
+        """True when the expression names its year (then tense does not matter)."""
+        return self.year is not None
+
+
+def reference_day(published_at: datetime | None, text: str = "") -> date | None:
+    """The article's own local day: its dateline's day when it has one, else `published_at`'s."""
+    if published_at is None:
+        return None
+    local = published_at.date()
+    match = _DATELINE.match(text[:200]) if text else None
+    if match:
+        month = _month_number(match.group("mon"))
+        day_num = int(match.group("d"))
+        if month:
+            for year in (local.year, local.year - 1, local.year + 1):
+                candidate = _safe_date(year, month, day_num)
+                if candidate and abs((candidate - local).days) <= DATELINE_MAX_SKEW_DAYS:
+                    return candidate
+    return local
+
+
+def dateline_end(text: str) -> int:
+    """Where a wire dateline ("MOSCOW, March 17 (Wire Report) -") ends, or 0 when there is none."""
+    match = _DATELINE.match(text[:200])
+    if not match:
+        return 0
+    tail = re.match(r"\s*(?:\([^)]{0,40}\))?\s*[-–—]?", text[match.end() :])
+    return match.end() + (tail.end() if tail else 0)
+
+
+def find_date_mentions(text: str) -> list[DateMention]:
+    """Every date expression in `text`, left to right, without overlaps (the first form wins)."""
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _COMPILED:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            mention = _mention_from_match(kind, match)
+            if mention is None:
+                continue
+            found.append(mention)
+            taken.append((start, end))
+    found.sort(key=lambda m: m.start)
+    return found
+
+
+def resolve_mention(mention: DateMention, reference: date, tense: Tense = "unknown") -> DateRange | None:
+    """The days `mention` names, read on `reference` in a clause of the given tense."""
+    try:
+        return _resolve(mention, reference, tense)
+    except (ValueError, OverflowError):
+        return None
+
+
+def resolve_event_date(expression: str, reference: date, tense: Tense = "unknown") -> DateRange | None:
+    """The days the first date expression in `expression` names, or None; never raises."""
+    try:
+        mentions = find_date_mentions(expression)
+    except (ValueError, OverflowError):  # pragma: no cover - regexes do not raise on text
+        return None
+    for mention in mentions:
+        resolved = resolve_mention(mention, reference, tense)
+        if resolved is not None:
+            return resolved
+    return None
+
+
+def month_range(year: int, month: int) -> DateRange:
+    """All days of one month."""
+    last = calendar.monthrange(year, month)[1]
+    return DateRange(date(year, month, 1), date(year, month, last))
+
+
+def _month_number(word: str) -> int | None:
+    return MONTHS.get(word.lower().rstrip("."))
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _number(word: str) -> int | None:
+    word = word.lower()
+    if word.isdigit():
+        return int(word)
+    return NUMBER_WORDS.get(word)
+
+
+def _mention_from_match(kind: str, match: re.Match[str]) -> DateMention | None:
+    text = match.group(0)
+    groups = match.groupdict()
+    if kind in _CASE_SENSITIVE_KINDS:
+        word = groups.get("mon") or groups.get("wd") or ""
+        if word and not word[0].isupper():
+            return None
+    start, end = match.span()
+    if kind == "iso":
+        return DateMention(start, end, text, "day", int(groups["y"]), int(groups["m"]), int(groups["d"]))
+    if kind in ("month_day", "day_month"):
+        month = _month_number(groups["mon"])
+        day_num = int(groups["d"])
+        if not month or not 1 <= day_num <= 31:
+            return None
+        year = int(groups["y"]) if groups.get("y") else None
+        return DateMention(start, end, text, "day", year, month, day_num)
+    if kind == "month_year":
+        month = _month_number(groups["mon"])
+        return DateMention(start, end, text, "month", int(groups["y"]), month) if month else None
+    if kind == "month":
+        month = _month_number(groups["mon"])
+        if not month:
+            return None
+        # Drop the leading preposition from the span: "in July" dates with "July".
+        offset = match.start("mon")
+        modifier = text.split()[0].lower()
+        return DateMention(offset, end, match.string[offset:end], "month", None, month, modifier=modifier)
+    if kind == "weekday":
+        weekday = WEEKDAYS[groups["wd"].lower()]
+        modifier = (groups.get("mod") or "").lower() or None
+        return DateMention(start, end, text, "weekday", weekday=weekday, modifier=modifier)
+    if kind == "rel_day":
+        rel = groups["rel"]
+        if rel == "Morgen":  # German noun "morning", not "tomorrow"
+            return None
+        return DateMention(start, end, text, "relative_day", modifier=rel.lower())
+    if kind == "rel_span":
+        return DateMention(start, end, text, "relative_span", modifier=" ".join(groups["rel"].lower().split()))
+    if kind in ("within", "ago"):
+        count = _number(groups["n"])
+        if count is None:
+            return None
+        unit = groups["unit"].lower()
+        return DateMention(start, end, text, kind, count=count, unit=unit)
+    if kind == "year":
+        return DateMention(start, end, text, "year", int(groups["y"]))
+    return None  # pragma: no cover - every kind is handled above
+
+
+def _unit_days(unit: str, count: int) -> int:
+    if unit.startswith(("week", "woche")):
+        return 7 * count
+    if unit.startswith(("month", "monat")):
+        return 31 * count
+    return count
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _resolve(mention: DateMention, reference: date, tense: Tense) -> DateRange | None:
+    kind = mention.kind
+    if kind == "day":
+        assert mention.month is not None and mention.day is not None
+        if mention.year is not None:
+            exact = _safe_date(mention.year, mention.month, mention.day)
+            return DateRange(exact, exact) if exact else None
+        return _yearless_day(mention.month, mention.day, reference, tense)
+    if kind == "month":
+        assert mention.month is not None
+        if mention.year is not None:
+            return month_range(mention.year, mention.month)
+        return _yearless_month(mention.month, mention.modifier, reference, tense)
+    if kind == "year":
+        assert mention.year is not None
+        return DateRange(date(mention.year, 1, 1), date(mention.year, 12, 31))
+    if kind == "weekday":
+        assert mention.weekday is not None
+        return _weekday(mention.weekday, mention.modifier, reference, tense)
+    if kind == "relative_day":
+        shift = {"today": 0, "tonight": 0, "heute": 0, "yesterday": -1, "gestern": -1, "tomorrow": 1, "morgen": 1}
+        day = reference + timedelta(days=shift[mention.modifier or "today"])
+        return DateRange(day, day)
+    if kind == "relative_span":
+        return _relative_span(mention.modifier or "", reference)
+    if kind == "within":
+        assert mention.count is not None and mention.unit is not None
+        return DateRange(reference, reference + timedelta(days=_unit_days(mention.unit, mention.count)))
+    if kind == "ago":
+        assert mention.count is not None and mention.unit is not None
+        back = _unit_days(mention.unit, mention.count)
+        if mention.unit.startswith("day"):
+            day = reference - timedelta(days=back)
+            return DateRange(day, day)
+        # "two weeks ago" is about then, give or take half a unit.
+        slack = _unit_days(mention.unit, 1) // 2
+        return DateRange(reference - timedelta(days=back + slack), reference - timedelta(days=max(back - slack, 0)))
+    return None
+
+
+def _yearless_day(month: int, day_num: int, reference: date, tense: Tense) -> DateRange | None:
+    options = [d for y in (reference.year - 1, reference.year, reference.year + 1) if (d := _safe_date(y, month, day_num))]
+    if not options:
+        return None
+    if tense == "past":
+        past = [d for d in options if d <= reference]
+        chosen = max(past) if past else min(options, key=lambda d: abs((d - reference).days))
+    elif tense == "future":
+        future = [d for d in options if d >= reference]
+        chosen = min(future) if future else min(options, key=lambda d: abs((d - reference).days))
+    else:
+        chosen = min(options, key=lambda d: abs((d - reference).days))
+    return DateRange(chosen, chosen)
+
+
+def _yearless_month(month: int, modifier: str | None, reference: date, tense: Tense) -> DateRange:
+    if modifier in ("last",) or (tense == "past" and modifier not in ("next",)):
+        year = reference.year if month <= reference.month else reference.year - 1
+        if modifier == "last" and month == reference.month:
+            year -= 1
+        return month_range(year, month)
+    if modifier in ("next",) or tense == "future":
+        year = reference.year if month >= reference.month else reference.year + 1
+        return month_range(year, month)
+    # Unknown tense: the nearest such month, looking back first (news mostly reports).
+    back_year = reference.year if month <= reference.month else reference.year - 1
+    forward_year = reference.year if month >= reference.month else reference.year + 1
+    back_gap = (reference.month - month) % 12
+    forward_gap = (month - reference.month) % 12
+    return month_range(back_year if back_gap <= forward_gap else forward_year, month)
+
+
+def _weekday(weekday: int, modifier: str | None, reference: date, tense: Tense) -> DateRange:
+    back = (reference.weekday() - weekday) % 7  # 0..6 days back to that weekday
+    forward = (weekday - reference.weekday()) % 7  # 0..6 days ahead
+    if modifier in ("last", "past", "previous", "vergangenen", "letzten"):
+        day = reference - timedelta(days=back or 7)
+    elif modifier in ("next", "coming", "nächsten", "kommenden"):
+        day = reference + timedelta(days=forward or 7)
+    elif tense == "past":
+        day = reference - timedelta(days=back)
+    elif tense == "future":
+        day = reference + timedelta(days=forward)
+    else:
+        day = reference - timedelta(days=back) if back <= NEAREST_WEEKDAY_SPAN else reference + timedelta(days=forward)
+    return DateRange(day, day)
+
+
+def _relative_span(phrase: str, reference: date) -> DateRange | None:
+    week = _week_start(reference)
+    if phrase in ("last week", "past week", "previous week", "letzte woche", "vergangene woche"):
+        return DateRange(week - timedelta(days=7), week - timedelta(days=1))
+    if phrase in ("this week", "diese woche"):
+        return DateRange(week, week + timedelta(days=6))
+    if phrase in ("earlier this week",):
+        return DateRange(week, reference)
+    if phrase in ("later this week",):
+        return DateRange(reference, week + timedelta(days=6))
+    if phrase in ("next week", "coming week", "nächste woche", "kommende woche"):
+        return DateRange(week + timedelta(days=7), week + timedelta(days=13))
+    if phrase in ("last weekend", "over the weekend", "past weekend", "previous weekend"):
+        saturday = reference - timedelta(days=(reference.weekday() - 5) % 7 or 7)
+        return DateRange(saturday, min(saturday + timedelta(days=1), reference))
+    if phrase in ("this weekend", "next weekend", "coming weekend"):
+        saturday = reference + timedelta(days=(5 - reference.weekday()) % 7)
+        return DateRange(saturday, saturday + timedelta(days=1))
+    if phrase in ("in recent days", "in the past few days"):
+        return DateRange(reference - timedelta(days=7), reference)
+    if phrase in ("in the coming days",):
+        return DateRange(reference, reference + timedelta(days=7))
+    first = reference.replace(day=1)
+    if phrase in ("last month", "past month", "previous month", "letzten monat", "vergangenen monat"):
+        prev = first - timedelta(days=1)
+        return month_range(prev.year, prev.month)
+    if phrase in ("this month", "diesen monat", "earlier this month", "later this month"):
+        return month_range(reference.year, reference.month)
+    if phrase in ("next month", "coming month", "nächsten monat", "kommenden monat"):
+        nxt = first + timedelta(days=32)
+        return month_range(nxt.year, nxt.month)
+    if phrase in ("last year", "past year", "previous year"):
+        return DateRange(date(reference.year - 1, 1, 1), date(reference.year - 1, 12, 31))
+    if phrase in ("this year",):
+        return DateRange(date(reference.year, 1, 1), date(reference.year, 12, 31))
+    if phrase in ("next year", "coming year"):
+        return DateRange(date(reference.year + 1, 1, 1), date(reference.year + 1, 12, 31))
+    return None

@@ -1,0 +1,63 @@
+"""Wiring for near-copy detection inside the store transaction.
+
+For each article, in publication order: fingerprint (pure), candidate lookup through
+the LSH bands in DuckDB (storage), the copy verdict (pure), then the article row, its
+fingerprint and any re-pointing of its copy group (storage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+from extractors.copies import decide_copy, fingerprint_article
+from newswatch.domain import Article, CopyMatch
+from storage import articles as article_store
+from storage import copies as copy_store
+
+
+@dataclass
+class StoredBatch:
+    """The copy verdict of every article inserted, and the stored articles re-pointed."""
+
+    matches: dict[str, CopyMatch] = field(default_factory=dict)
+    repointed: set[str] = field(default_factory=set)
+
+
+def store_with_copy_detection(
+    con: duckdb.DuckDBPyConnection,
+    items: Sequence[tuple[Article, str | None, bool]],
+    *,
+    run_id: str,
+) -> StoredBatch:
+    """Insert (article, final_url, relevant) items not stored yet, with their copy links."""
+    out = StoredBatch()
+    for article, final_url, relevant in items:
+        if article_store.article_exists(con, article.article_id):
+            continue
+        fp = fingerprint_article(article)
+        candidates = copy_store.find_copy_candidates(
+            con, fp, article.declared_canonical_url, canonical_url=article.canonical_url
+        )
+        decision = decide_copy(article, fp, candidates)
+        article_store.save_article(
+            con,
+            article,
+            copy=decision.match,
+            content_hash=fp.content_hash,
+            relevant=relevant,
+            final_url=final_url,
+            run_id=run_id,
+        )
+        copy_store.apply_copy_match(
+            con,
+            decision.match,
+            fp,
+            repoints=decision.repoints,
+            declared_canonical_url=article.declared_canonical_url,
+        )
+        out.matches[article.article_id] = decision.match
+        out.repointed.update(m.article_id for m in decision.repoints)
+    return out

@@ -1,0 +1,45 @@
+"""`newswatch alerts`: the outbox as a table, and re-queueing failed alerts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from storage.db import read_session, write_session
+from storage.events import event_summaries
+from storage.outbox import list_alerts, reset_failed
+
+_STATUS_STYLE = {"sent": "green", "pending": "yellow", "failed": "red"}
+
+
+def list_outbox(db_path: str | Path, *, status: str | None = None, console: Console | None = None) -> int:
+    """Print the outbox (newest first); returns the exit code."""
+    with read_session(db_path) as con:
+        rows = list_alerts(con, status=status)
+        summaries = event_summaries(con, [r.event_id for r in rows])
+    table = Table(title=f"{len(rows)} alert(s)", title_justify="left")
+    for col in ("created", "channel", "kind", "status", "tries", "event", "id", "error"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            r.channel,
+            r.kind + (f" → {r.event_status}" if r.kind == "update" and r.event_status else ""),
+            f"[{_STATUS_STYLE.get(r.status, 'white')}]{r.status}[/]",
+            str(r.attempts),
+            summaries.get(r.event_id, r.event_id),
+            r.message_id,
+            r.error or "",
+        )
+    (console or Console(width=160)).print(table)
+    return 0
+
+
+def retry_failed(db_path: str | Path, console: Console | None = None) -> int:
+    """Make failed alerts pending again; the next run sends them. Returns the exit code."""
+    with write_session(db_path) as con:
+        count = reset_failed(con)
+    (console or Console()).print(f"{count} failed alert(s) queued again; the next run delivers them.")
+    return 0

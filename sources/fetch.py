@@ -1,0 +1,131 @@
+"""Fetching article pages: one `FetchedPage` per link, in order, never an exception.
+
+Pages go through `PoliteClient` (address guard, limits, retries, size cap) and, unless
+`respect_robots` is off, robots.txt. Only HTML (text/html, application/xhtml+xml) is
+downloaded and decoded; anything else is skipped before its body is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+import httpx
+
+from newswatch.config import FetchConfig, Watch
+from newswatch.domain import CandidateLink, FetchedPage
+from sources.client import PoliteClient, header_value, one_line, run_sync, utc_now
+from sources.encoding import decode_html
+from sources.robots import RobotsRules
+
+log = logging.getLogger(__name__)
+
+PROJECT = "newswatch"
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# How much of a body without a Content-Type is looked at to decide it is HTML.
+SNIFF_BYTES = 1024
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title")
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version(PROJECT)
+    except importlib.metadata.PackageNotFoundError:
+        return "dev"
+
+
+def user_agent_for(watch: Watch) -> str:
+    """The User-Agent for a watch: `fetch.user_agent` if set, else the project and contact URL."""
+    if watch.fetch.user_agent:
+        return watch.fetch.user_agent
+    return f"{PROJECT}/{_version()} (+{watch.fetch.contact_url})"
+
+
+def media_type(content_type: str | None) -> str | None:
+    """The bare media type of a Content-Type value ("text/html; charset=x" → "text/html")."""
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def _html_only(headers: httpx.Headers) -> str | None:
+    kind = media_type(headers.get("content-type"))
+    if kind is None or kind in HTML_TYPES:
+        return None  # no type: read it and sniff
+    return f"content type {kind}"
+
+
+def looks_like_html(body: bytes) -> bool:
+    """True when the start of an untyped body is HTML markup."""
+    head = body[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return any(marker in head for marker in _HTML_MARKERS)
+
+
+async def _fetch_one(
+    client: PoliteClient, robots: RobotsRules | None, link: CandidateLink
+) -> FetchedPage:
+    try:
+        result = await client.get(
+            link.url,
+            body_check=_html_only,
+            hop_check=robots.refusal if robots is not None else None,
+        )
+    except Exception as exc:  # a bug here must not cost the other pages their run
+        log.exception("fetching %s failed unexpectedly", link.url)
+        return FetchedPage(
+            link=link,
+            status="failed",
+            error=one_line(f"internal error: {exc.__class__.__name__}: {exc}"),
+            fetched_at=utc_now(),
+        )
+    content_type = header_value(result.headers, "content-type")
+    page = FetchedPage(
+        link=link,
+        status="failed",
+        final_url=result.final_url,
+        http_status=result.http_status,
+        content_type=content_type,
+        headers=result.headers,
+        error=result.error,
+        fetched_at=utc_now(),
+        bytes_read=len(result.body),
+        elapsed_ms=result.elapsed_ms,
+    )
+    if result.outcome == "not_modified":  # we never ask conditionally for pages
+        return replace(page, error="unexpected 304 Not Modified")
+    if result.outcome != "ok":
+        return replace(page, status=result.outcome)
+    if content_type is None and not looks_like_html(result.body):
+        return replace(page, status="skipped", error="no content type and the body is not HTML")
+    return replace(page, status="ok", html=decode_html(result.body, content_type))
+
+
+async def _fetch_all(
+    links: Sequence[CandidateLink], config: FetchConfig, user_agent: str
+) -> list[FetchedPage]:
+    allowed = list(links[: config.max_pages_per_run])
+    async with PoliteClient(config, user_agent) as client:
+        robots = RobotsRules(client, user_agent) if config.respect_robots else None
+        pages = await asyncio.gather(*(_fetch_one(client, robots, link) for link in allowed))
+    over = [
+        FetchedPage(
+            link=link,
+            status="skipped",
+            error=f"page limit reached (max_pages_per_run = {config.max_pages_per_run})",
+            fetched_at=utc_now(),
+        )
+        for link in links[config.max_pages_per_run :]
+    ]
+    return [*pages, *over]
+
+
+def fetch_pages(
+    links: Sequence[CandidateLink], config: FetchConfig, user_agent: str
+) -> list[FetchedPage]:
+    """Fetch every link's page: one FetchedPage per link, same order; never raises per page."""
+    if not links:
+        return []
+    return run_sync(lambda: _fetch_all(links, config, user_agent))
