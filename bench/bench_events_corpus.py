@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,10 +53,14 @@ def main(argv: list[str]) -> int:
     items = []
     for entry in raw["articles"]:
         url = "https://" + entry["outlet"] + entry["url_path"]
-        article = clean((corpus / entry["file"]).read_text(encoding="utf-8"), url, entry.get("published"))
+        article = clean(
+            (corpus / entry["file"]).read_text(encoding="utf-8"), url, entry.get("published")
+        )
         items.append((entry, article))
     # The feeds deliver two batches; each is processed in publication order.
-    items.sort(key=lambda it: (it[0]["batch"], it[1].published_at or datetime.max.replace(tzinfo=UTC)))
+    items.sort(
+        key=lambda it: (it[0]["batch"], it[1].published_at or datetime.max.replace(tzinfo=UTC))
+    )
 
     first_of_group: dict[str, str] = {}
     article_files: dict[str, str] = {}
@@ -91,10 +94,16 @@ def main(argv: list[str]) -> int:
 
     events = list(stored.values())
     report = evaluate(labels, events, mentions, article_files, historical_mentions=flagged_history)
-    print(f"corpus: {corpus}  articles: {len(items)}  stored events: {len(events)}  mentions: {len(mentions)}")
-    for event in sorted(events, key=lambda e: (e.date_earliest or datetime.min.date(), e.event_type)):
-        print(f"  {event.event_type:9} {event.status:9} {event.date_earliest}..{event.date_latest} "
-              f"hist={event.historical!s:5} {event.summary}")
+    print(
+        f"corpus: {corpus}  articles: {len(items)}  stored events: {len(events)}  mentions: {len(mentions)}"
+    )
+    for event in sorted(
+        events, key=lambda e: (e.date_earliest or datetime.min.date(), e.event_type)
+    ):
+        print(
+            f"  {event.event_type:9} {event.status:9} {event.date_earliest}..{event.date_latest} "
+            f"hist={event.historical!s:5} {event.summary}"
+        )
     print(report.to_text())
     return 0
 
@@ -108,8 +117,10 @@ def _sources(mention: Mention, batch: list) -> list[CandidateEvent]:
 
 
 def _line(c: CandidateEvent) -> str:
-    return (f"{c.event_type:9} {c.status:9} {c.date_earliest}..{c.date_latest} hist={c.historical!s:5} "
-            f"by={c.asserted_by!r} loc={c.location!r} | {c.evidence[:160]}")
+    return (
+        f"{c.event_type:9} {c.status:9} {c.date_earliest}..{c.date_latest} hist={c.historical!s:5} "
+        f"by={c.asserted_by!r} loc={c.location!r} | {c.evidence[:160]}"
+    )
 
 
 if __name__ == "__main__":

@@ -128,7 +128,9 @@ def main() -> None:
         for concurrency in args.concurrency:
             wall, cpu, ok = run(args.pages, concurrency, base_url)
             bound = args.pages * args.latency / concurrency
-            plain = run_plain_httpx(args.pages, concurrency, base_url) if args.plain else float("nan")
+            plain = (
+                run_plain_httpx(args.pages, concurrency, base_url) if args.plain else float("nan")
+            )
             print(
                 f"{concurrency:>11} {ok:>5} {wall:>7.2f} {bound:>7.2f} {wall / bound:>6.2f} "
                 f"{args.pages / wall:>7.0f} {cpu:>12.2f} {plain:>18.2f}"

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from newswatch.config import Actor, Watch
 
@@ -54,7 +54,20 @@ GROUP_REFERENCES = (
     "each other", "one another", "they", "them", "their", "themselves",
     "die beiden", "beide", "beiden", "sie beide", "einander", "miteinander",
 )  # fmt: skip
-SINGULAR_PRONOUNS = ("he", "him", "his", "himself", "er", "ihm", "ihn", "sein", "seine", "seinem", "seinen", "seiner")
+SINGULAR_PRONOUNS = (
+    "he",
+    "him",
+    "his",
+    "himself",
+    "er",
+    "ihm",
+    "ihn",
+    "sein",
+    "seine",
+    "seinem",
+    "seinen",
+    "seiner",
+)
 # Counterpart words: "his American counterpart" names the actor whose demonym is given.
 COUNTERPART_WORDS = ("counterpart", "opposite number", "Amtskollege", "Amtskollegen")
 # Titles of roles are matched with these spellings of common abbreviations.
@@ -93,6 +106,8 @@ class _Pattern:
     actor: str | None
     # For role titles: the periods in which the title names the actor.
     periods: tuple[tuple[date, date | None], ...] | None = None
+    # Lower-case words one of which must be in a sentence for the regex to be worth running.
+    needles: tuple[str, ...] = ()
 
 
 def _alternation(phrases: Iterable[str]) -> str:
@@ -119,7 +134,7 @@ def _title_regex(title: str) -> str:
 class ActorLexicon:
     """The compiled vocabulary of one watch: how its actors and everyone else are named."""
 
-    _cache: dict[int, tuple[Watch, ActorLexicon]] = {}
+    _cache: ClassVar[dict[int, tuple[Watch, ActorLexicon]]] = {}
 
     def __init__(self, watch: Watch) -> None:
         self.watch = watch
@@ -130,16 +145,25 @@ class ActorLexicon:
         self._known_people: set[str] = set()
         for key, actor in watch.actors.items():
             names_all.extend(actor.names)
-            self._known_people.update(actor.names + actor.aliases + actor.spokespeople + actor.voices)
+            self._known_people.update(
+                actor.names + actor.aliases + actor.spokespeople + actor.voices
+            )
             self._add(actor.names + actor.aliases, "actor", key, case_insensitive=False)
             for role in actor.roles:
-                pattern = r"(?:\b[Tt]he\s+)?(?:new\s+|then-|former\s+|incoming\s+)?\b" + _title_regex(role.title)
+                pattern = (
+                    r"(?:\b[Tt]he\s+)?(?:new\s+|then-|former\s+|incoming\s+)?\b"
+                    + _title_regex(role.title)
+                )
                 self._patterns.append(
                     _Pattern(
                         re.compile(pattern + r"(?![\w-])" + _NAME_TAIL),
                         "actor",
                         key,
-                        periods=tuple((r.from_, r.to) for r in actor.roles if r.title == role.title),
+                        periods=tuple(
+                            (r.from_, r.to) for r in actor.roles if r.title == role.title
+                        ),
+                        needles=_needles([role.title])
+                        + (("präsident",) if "president" in role.title.lower() else ()),
                     )
                 )
             if actor.demonyms:
@@ -151,7 +175,14 @@ class ActorLexicon:
                     + _alternation(COUNTERPART_WORDS)
                     + r")\b"
                 )
-                self._patterns.append(_Pattern(re.compile(counterpart), "actor", key))
+                self._patterns.append(
+                    _Pattern(
+                        re.compile(counterpart),
+                        "actor",
+                        key,
+                        needles=("counterpart", "opposite", "amtskolleg"),
+                    )
+                )
             self._add(actor.voices, "voice", key, case_insensitive=True)
             self._add(actor.spokespeople, "spokesperson", key, case_insensitive=False)
         self._actor_names = set(names_all)
@@ -162,14 +193,26 @@ class ActorLexicon:
             r"(?:\b(?:[A-Z][a-z]+|U\.S\.|US|UN|NATO|EU)\s+)?\b(?P<title>" + titles + r")\s+"
             r"(?P<name>" + name_word + r"(?:\s+" + name_word + r"){0,2})" + _NAME_TAIL
         )
-        self._other_group = re.compile(
-            r"\b(?:(?:[A-Z][\w-]+|world|foreign|other|senior|their|his|its|our|government|"
-            r"ukrainische[nr]?|europäische[nr]?)\s+)*(?:" + _alternation(OTHER_GROUP_NOUNS) + r")\b"
+        self._title_needles = tuple(
+            sorted({t.split()[0].lower().rstrip(".") for t in PERSON_TITLES})
         )
+        # Group nouns are found first, then the words before them are taken in ("European leaders").
+        self._other_group_noun = re.compile(r"\b(?:" + _alternation(OTHER_GROUP_NOUNS) + r")\b")
+        self._other_group_prefix = re.compile(
+            r"(?:\b(?:[A-Z][\w-]+|world|foreign|other|senior|their|his|its|our|government|the|both|two|"
+            r"three|all|many|several|some|top|\d+|ukrainische[nr]?|europäische[nr]?)\s+)*$"
+        )
+        self._other_group_needles = _needles(OTHER_GROUP_NOUNS)
+        multi = [g for g in GROUP_REFERENCES if " " in g]
         self._group = re.compile(
-            r"\b(?:" + "|".join(_case_insensitive_first(g) for g in sorted(GROUP_REFERENCES, key=len, reverse=True)) + r")\b" + _NAME_TAIL
+            r"\b(?:"
+            + "|".join(_case_insensitive_first(g) for g in sorted(multi, key=len, reverse=True))
+            + r")\b"
+            + _NAME_TAIL
         )
-        self._pronoun = re.compile(r"\b(?:" + "|".join(_case_insensitive_first(p) for p in SINGULAR_PRONOUNS) + r")\b")
+        self._group_needles = tuple(sorted({g.split()[-1].lower() for g in multi}))
+        self._single_group_words = frozenset(g for g in GROUP_REFERENCES if " " not in g)
+        self._pronoun_words = frozenset(SINGULAR_PRONOUNS)
 
     @classmethod
     def for_watch(cls, watch: Watch) -> ActorLexicon:
@@ -191,10 +234,13 @@ class ActorLexicon:
             body = "|".join(_case_insensitive_first(p) for p in ordered)
         else:
             body = "|".join(
-                _case_insensitive_first(p) if p[:1].islower() or p.lower().startswith("the ") else re.escape(p)
+                _case_insensitive_first(p)
+                if p[:1].islower() or p.lower().startswith("the ")
+                else re.escape(p)
                 for p in ordered
             )
-        self._patterns.append(_Pattern(re.compile(r"(?<!\w)(?:" + body + r")" + _NAME_TAIL + r"(?!\w)"), kind, key))
+        regex = re.compile(r"(?<!\w)(?:" + body + r")" + _NAME_TAIL + r"(?!\w)")
+        self._patterns.append(_Pattern(regex, kind, key, needles=_needles(phrases)))
 
     def display_name(self, key: str) -> str:
         """The shortest name of an actor ("Trump"), for summaries."""
@@ -215,18 +261,38 @@ class ActorLexicon:
         """
         surnames = known_others if known_others is not None else {}
         found: list[Ref] = []
+        low = text.lower()
         for pattern in self._patterns:
+            if pattern.needles and not any(n in low for n in pattern.needles):
+                continue
             for match in pattern.regex.finditer(text):
                 kind: RefKind = pattern.kind
                 actor = pattern.actor
                 if pattern.periods is not None and day is not None:
-                    held = any(start <= day and (end is None or day < end) for start, end in pattern.periods)
+                    held = any(
+                        start <= day and (end is None or day < end)
+                        for start, end in pattern.periods
+                    )
                     if not held:
                         # The title names whoever held it that day: someone else.
                         kind, actor = "other", None
                 ref = _ref(match, kind, actor, identity=actor or match.group(0).lower())
-                found.append(Ref(ref.start, ref.end, ref.text, ref.kind, ref.actor, ref.identity, ref.possessive, leader=True))
-        for match in self._titled_person.finditer(text):
+                found.append(
+                    Ref(
+                        ref.start,
+                        ref.end,
+                        ref.text,
+                        ref.kind,
+                        ref.actor,
+                        ref.identity,
+                        ref.possessive,
+                        leader=True,
+                    )
+                )
+        titled = (
+            self._titled_person.finditer(text) if any(n in low for n in self._title_needles) else ()
+        )
+        for match in titled:
             name = match.group("name")
             first_word = name.split()[0]
             known = self._known_people
@@ -237,23 +303,81 @@ class ActorLexicon:
             leader = title in LEADER_TITLES
             surnames.setdefault(surname, (surname.lower(), leader))
             ref = _ref(match, "other", None, identity=surname.lower())
-            found.append(Ref(ref.start, ref.end, ref.text, ref.kind, None, ref.identity, ref.possessive, leader))
+            found.append(
+                Ref(
+                    ref.start,
+                    ref.end,
+                    ref.text,
+                    ref.kind,
+                    None,
+                    ref.identity,
+                    ref.possessive,
+                    leader,
+                )
+            )
         for surname, (identity, leader) in surnames.items():
             if surname in self._actor_names or len(surname) < 3:
                 continue
-            for match in re.finditer(r"(?<![\w-])" + re.escape(surname) + r"(?![\w-])" + _NAME_TAIL, text):
+            for match in re.finditer(
+                r"(?<![\w-])" + re.escape(surname) + r"(?![\w-])" + _NAME_TAIL, text
+            ):
                 ref = _ref(match, "other", None, identity=identity)
-                found.append(Ref(ref.start, ref.end, ref.text, ref.kind, None, identity, ref.possessive, leader))
-        for match in self._other_group.finditer(text):
-            found.append(_ref(match, "other_group", None, identity="group:" + match.group(0).lower()))
-        for match in self._group.finditer(text):
-            found.append(_ref(match, "group", None))
-        for match in self._pronoun.finditer(text):
-            found.append(_ref(match, "pronoun", None))
+                found.append(
+                    Ref(
+                        ref.start,
+                        ref.end,
+                        ref.text,
+                        ref.kind,
+                        None,
+                        identity,
+                        ref.possessive,
+                        leader,
+                    )
+                )
+        if any(n in low for n in self._other_group_needles):
+            for match in self._other_group_noun.finditer(text):
+                prefix = self._other_group_prefix.search(
+                    text, max(0, match.start() - 80), match.start()
+                )
+                start = prefix.start() if prefix else match.start()
+                phrase = text[start : match.end()]
+                if phrase.lower() in GROUP_REFERENCES:
+                    continue  # "the two leaders" is a group reference, not other people
+                found.append(
+                    Ref(start, match.end(), phrase, "other_group", None, "group:" + phrase.lower())
+                )
+        if any(n in low for n in self._group_needles):
+            for match in self._group.finditer(text):
+                found.append(_ref(match, "group", None))
+        for match in _WORD.finditer(text):
+            word = match.group(0)
+            lowered = word.lower()
+            if (
+                lowered in self._single_group_words
+                or lowered.rstrip("'’") in self._single_group_words
+            ):
+                found.append(_ref(match, "group", None))
+            elif lowered in self._pronoun_words:
+                found.append(_ref(match, "pronoun", None))
         return _longest_first(found)
 
 
-def _ref(match: re.Match[str], kind: RefKind, actor: str | None, identity: str | None = None) -> Ref:
+_WORD = re.compile(r"\b\w+(?:['’]s?)?")
+
+
+def _needles(phrases: Iterable[str]) -> tuple[str, ...]:
+    """The longest word of each phrase, lower-cased: cheap substring tests before a regex."""
+    out = set()
+    for phrase in phrases:
+        words = re.findall(r"\w+", phrase.lower())
+        if words:
+            out.add(max(words, key=len))
+    return tuple(sorted(out))
+
+
+def _ref(
+    match: re.Match[str], kind: RefKind, actor: str | None, identity: str | None = None
+) -> Ref:
     text = match.group(0)
     possessive = text.endswith(("'s", "’s", "'", "’"))
     return Ref(match.start(), match.end(), text, kind, actor, identity, possessive)

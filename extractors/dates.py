@@ -67,7 +67,8 @@ _PATTERNS: list[tuple[str, str]] = [
     ("iso", r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
     (
         "month_day",
-        _MONTH.format(g="mon") + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>(?:19|20)\d\d)\b)?",
+        _MONTH.format(g="mon")
+        + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>(?:19|20)\d\d)\b)?",
     ),
     (
         "day_month",
@@ -76,7 +77,12 @@ _PATTERNS: list[tuple[str, str]] = [
         + r"(?:,?\s+(?P<y>(?:19|20)\d\d)\b)?",
     ),
     ("month_year", _MONTH.format(g="mon") + r"\s+(?:of\s+)?(?P<y>(?:19|20)\d\d)\b"),
-    ("month", r"\b(?:in|im|since|seit|until|bis|of|last|this|next|early|late|mid-?)\s+" + _MONTH.format(g="mon") + r"(?![\w-])"),
+    (
+        "month",
+        r"\b(?:in|im|since|seit|until|bis|of|last|this|next|early|late|mid-?)\s+"
+        + _MONTH.format(g="mon")
+        + r"(?![\w-])",
+    ),
     (
         "weekday",
         r"\b(?:(?P<mod>last|next|this|coming|past|previous|vergangenen|letzten|nächsten|kommenden|diesen)\s+)?"
@@ -92,11 +98,35 @@ _PATTERNS: list[tuple[str, str]] = [
         r"(?:letzte|vergangene|nächste|kommende|diese)\s+Woche|"
         r"(?:letzten|vergangenen|nächsten|kommenden|diesen)\s+Monat)\b",
     ),
-    ("within", r"\b(?:within|in the next|in|innerhalb von|in den nächsten)\s+" + _NUM + r"\s+" + _UNIT + r"\b"),
+    (
+        "within",
+        r"\b(?:within|in the next|in|innerhalb von|in den nächsten)\s+"
+        + _NUM
+        + r"\s+"
+        + _UNIT
+        + r"\b",
+    ),
     ("ago", r"\b" + _NUM + r"\s+" + _UNIT + r"\s+ago\b"),
     ("year", r"(?<![\d,.$€£-])\b(?P<y>(?:19|20)\d\d)\b(?![\d%,.]\d|-\d)"),
 ]
 _COMPILED = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
+_MONTH_NEEDLES = tuple(sorted({m[:3] for m in MONTHS}))
+_WEEKDAY_NEEDLES = ("tag", "day", "mittwoch", "sonnabend")
+_DIGITS = tuple("0123456789")
+# Cheap substring tests (on lower-cased text) that a pattern needs before it is worth running.
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "iso": _DIGITS,
+    "month_day": _DIGITS,
+    "day_month": _DIGITS,
+    "month_year": _DIGITS,
+    "month": _MONTH_NEEDLES,
+    "weekday": _WEEKDAY_NEEDLES,
+    "rel_day": ("today", "tonight", "yesterday", "tomorrow", "heute", "gestern", "morgen"),
+    "rel_span": ("week", "month", "year", "days", "woche", "monat"),
+    "within": ("day", "week", "month", "tag", "woche", "monat"),
+    "ago": ("ago",),
+    "year": _DIGITS,
+}
 # A weekday or month written in lower case is a word ("may", "march"), not a date.
 _CASE_SENSITIVE_KINDS = {"weekday", "month", "month_day", "day_month", "month_year"}
 
@@ -172,7 +202,10 @@ def find_date_mentions(text: str) -> list[DateMention]:
     """Every date expression in `text`, left to right, without overlaps (the first form wins)."""
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
+    low = text.lower()
     for kind, pattern in _COMPILED:
+        if not any(needle in low for needle in _NEEDLES[kind]):
+            continue
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):
@@ -186,7 +219,9 @@ def find_date_mentions(text: str) -> list[DateMention]:
     return found
 
 
-def resolve_mention(mention: DateMention, reference: date, tense: Tense = "unknown") -> DateRange | None:
+def resolve_mention(
+    mention: DateMention, reference: date, tense: Tense = "unknown"
+) -> DateRange | None:
     """The days `mention` names, read on `reference` in a clause of the given tense."""
     try:
         return _resolve(mention, reference, tense)
@@ -194,7 +229,9 @@ def resolve_mention(mention: DateMention, reference: date, tense: Tense = "unkno
         return None
 
 
-def resolve_event_date(expression: str, reference: date, tense: Tense = "unknown") -> DateRange | None:
+def resolve_event_date(
+    expression: str, reference: date, tense: Tense = "unknown"
+) -> DateRange | None:
     """The days the first date expression in `expression` names, or None; never raises."""
     try:
         mentions = find_date_mentions(expression)
@@ -240,7 +277,9 @@ def _mention_from_match(kind: str, match: re.Match[str]) -> DateMention | None:
             return None
     start, end = match.span()
     if kind == "iso":
-        return DateMention(start, end, text, "day", int(groups["y"]), int(groups["m"]), int(groups["d"]))
+        return DateMention(
+            start, end, text, "day", int(groups["y"]), int(groups["m"]), int(groups["d"])
+        )
     if kind in ("month_day", "day_month"):
         month = _month_number(groups["mon"])
         day_num = int(groups["d"])
@@ -258,18 +297,22 @@ def _mention_from_match(kind: str, match: re.Match[str]) -> DateMention | None:
         # Drop the leading preposition from the span: "in July" dates with "July".
         offset = match.start("mon")
         modifier = text.split()[0].lower()
-        return DateMention(offset, end, match.string[offset:end], "month", None, month, modifier=modifier)
+        return DateMention(
+            offset, end, match.string[offset:end], "month", None, month, modifier=modifier
+        )
     if kind == "weekday":
         weekday = WEEKDAYS[groups["wd"].lower()]
-        modifier = (groups.get("mod") or "").lower() or None
-        return DateMention(start, end, text, "weekday", weekday=weekday, modifier=modifier)
+        weekday_modifier = (groups.get("mod") or "").lower() or None
+        return DateMention(start, end, text, "weekday", weekday=weekday, modifier=weekday_modifier)
     if kind == "rel_day":
         rel = groups["rel"]
         if rel == "Morgen":  # German noun "morning", not "tomorrow"
             return None
         return DateMention(start, end, text, "relative_day", modifier=rel.lower())
     if kind == "rel_span":
-        return DateMention(start, end, text, "relative_span", modifier=" ".join(groups["rel"].lower().split()))
+        return DateMention(
+            start, end, text, "relative_span", modifier=" ".join(groups["rel"].lower().split())
+        )
     if kind in ("within", "ago"):
         count = _number(groups["n"])
         if count is None:
@@ -313,14 +356,24 @@ def _resolve(mention: DateMention, reference: date, tense: Tense) -> DateRange |
         assert mention.weekday is not None
         return _weekday(mention.weekday, mention.modifier, reference, tense)
     if kind == "relative_day":
-        shift = {"today": 0, "tonight": 0, "heute": 0, "yesterday": -1, "gestern": -1, "tomorrow": 1, "morgen": 1}
+        shift = {
+            "today": 0,
+            "tonight": 0,
+            "heute": 0,
+            "yesterday": -1,
+            "gestern": -1,
+            "tomorrow": 1,
+            "morgen": 1,
+        }
         day = reference + timedelta(days=shift[mention.modifier or "today"])
         return DateRange(day, day)
     if kind == "relative_span":
         return _relative_span(mention.modifier or "", reference)
     if kind == "within":
         assert mention.count is not None and mention.unit is not None
-        return DateRange(reference, reference + timedelta(days=_unit_days(mention.unit, mention.count)))
+        return DateRange(
+            reference, reference + timedelta(days=_unit_days(mention.unit, mention.count))
+        )
     if kind == "ago":
         assert mention.count is not None and mention.unit is not None
         back = _unit_days(mention.unit, mention.count)
@@ -329,12 +382,19 @@ def _resolve(mention: DateMention, reference: date, tense: Tense) -> DateRange |
             return DateRange(day, day)
         # "two weeks ago" is about then, give or take half a unit.
         slack = _unit_days(mention.unit, 1) // 2
-        return DateRange(reference - timedelta(days=back + slack), reference - timedelta(days=max(back - slack, 0)))
+        return DateRange(
+            reference - timedelta(days=back + slack),
+            reference - timedelta(days=max(back - slack, 0)),
+        )
     return None
 
 
 def _yearless_day(month: int, day_num: int, reference: date, tense: Tense) -> DateRange | None:
-    options = [d for y in (reference.year - 1, reference.year, reference.year + 1) if (d := _safe_date(y, month, day_num))]
+    options = [
+        d
+        for y in (reference.year - 1, reference.year, reference.year + 1)
+        if (d := _safe_date(y, month, day_num))
+    ]
     if not options:
         return None
     if tense == "past":
@@ -377,7 +437,11 @@ def _weekday(weekday: int, modifier: str | None, reference: date, tense: Tense) 
     elif tense == "future":
         day = reference + timedelta(days=forward)
     else:
-        day = reference - timedelta(days=back) if back <= NEAREST_WEEKDAY_SPAN else reference + timedelta(days=forward)
+        day = (
+            reference - timedelta(days=back)
+            if back <= NEAREST_WEEKDAY_SPAN
+            else reference + timedelta(days=forward)
+        )
     return DateRange(day, day)
 
 
@@ -404,7 +468,13 @@ def _relative_span(phrase: str, reference: date) -> DateRange | None:
     if phrase in ("in the coming days",):
         return DateRange(reference, reference + timedelta(days=7))
     first = reference.replace(day=1)
-    if phrase in ("last month", "past month", "previous month", "letzten monat", "vergangenen monat"):
+    if phrase in (
+        "last month",
+        "past month",
+        "previous month",
+        "letzten monat",
+        "vergangenen monat",
+    ):
         prev = first - timedelta(days=1)
         return month_range(prev.year, prev.month)
     if phrase in ("this month", "diesen monat", "earlier this month", "later this month"):

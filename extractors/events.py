@@ -43,10 +43,11 @@ All vocabulary that is not about the watch's actors is in named word lists below
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
 from extractors.actors import ActorLexicon, Ref
 from extractors.dates import (
@@ -70,16 +71,16 @@ REPORTED_LOOKBACK_DAYS = 7
 # A planned contact announced without a day is expected within about a month ("soon",
 # "after the inauguration"); past that, announcements name a date.
 PLANNED_HORIZON_DAYS = 30
-# How far (in characters) a "with/to/between" partner may sit after its trigger word.
+# How many words may sit between a message word and its "to <person>" recipient
+# ("a message to Trump", "signals to take back to Trump").
 PARTNER_MAX_GAP_WORDS = 5
 # At most this many sentences are quoted as one event's evidence (the anchor first).
 MAX_EVIDENCE_SENTENCES = 3
-# Group words ("the two leaders") look back this many sentences for the two people meant.
-GROUP_LOOKBACK_SENTENCES = 4
 
 # ---------------------------------------------------------------------------------------
 # Vocabulary: contact words by kind
 ContactKind = Literal["call", "meeting", "message"]
+_Modality = Literal["contact", "statement", "support"]
 
 _CALL_NOUNS = (
     r"(?:phone|telephone|video|tele)[\s-]?(?:calls?|conversations?|talks|chats?)|calls?|conversations?|"
@@ -95,14 +96,61 @@ _MESSAGE_NOUNS = r"messages?|letters?|signals|Botschaft(?:en)?|Brief(?:e)?|Nachr
 _TRIGGER = re.compile(
     r"(?<![\w-])(?:(?P<call_noun>" + _CALL_NOUNS + r")|(?P<call_verb>" + _CALL_VERBS + r")|"
     r"(?P<meeting_noun>" + _MEETING_NOUNS + r")|(?P<meeting_verb>" + _MEETING_VERBS + r")|"
-    r"(?P<message_noun>" + _MESSAGE_NOUNS + r")|(?P<call_verb_obj>call(?:s|ed|ing)?|phoned|telephoned|rang|anrief|angerufen))(?![\w-])"
+    r"(?P<message_noun>"
+    + _MESSAGE_NOUNS
+    + r")|(?P<call_verb_obj>call(?:s|ed|ing)?|phoned|telephoned|rang|anrief|angerufen))(?![\w-])"
 )
 # "call" is a noun after these words; after others ("to call", "he called") it is a verb.
 _NOUN_DETERMINERS = frozenset(
-    "a an the their his her its this that such first second third fourth latest last lengthy long "
-    "brief short previous planned any one acknowledged confirmed known phone telephone video "
-    "private secret surprise direct hour-long two-hour productive good great of after during "
-    "before since in on by".split()
+    [
+        "a",
+        "an",
+        "the",
+        "their",
+        "his",
+        "her",
+        "its",
+        "this",
+        "that",
+        "such",
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "latest",
+        "last",
+        "lengthy",
+        "long",
+        "brief",
+        "short",
+        "previous",
+        "planned",
+        "any",
+        "one",
+        "acknowledged",
+        "confirmed",
+        "known",
+        "phone",
+        "telephone",
+        "video",
+        "private",
+        "secret",
+        "surprise",
+        "direct",
+        "hour-long",
+        "two-hour",
+        "productive",
+        "good",
+        "great",
+        "of",
+        "after",
+        "during",
+        "before",
+        "since",
+        "in",
+        "on",
+        "by",
+    ]
 )
 _NOT_NOUN_AFTER = frozenset({"on", "for", "off", "it", "him", "her", "them", "upon", "out", "back"})
 # Words right before a trigger that make it an anaphor when the pair is not named with it.
@@ -112,12 +160,45 @@ _ANAPHOR_DETERMINERS = re.compile(
     re.IGNORECASE,
 )
 _NEGOTIATION_MODIFIERS = frozenset(
-    "peace ceasefire truce trade arms nuclear technical expert-level working-level negotiating "
-    "friedensgespräche".split()
+    [
+        "peace",
+        "ceasefire",
+        "truce",
+        "trade",
+        "arms",
+        "nuclear",
+        "technical",
+        "expert-level",
+        "working-level",
+        "negotiating",
+        "friedensgespräche",
+    ]
 )
 _TALKS_NOUN_BEFORE = frozenset(
-    "of the hold held holding for begin began start started peace direct in their first these those "
-    "three-hour two-hour lengthy after during".split()
+    [
+        "of",
+        "the",
+        "hold",
+        "held",
+        "holding",
+        "for",
+        "begin",
+        "began",
+        "start",
+        "started",
+        "peace",
+        "direct",
+        "in",
+        "their",
+        "first",
+        "these",
+        "those",
+        "three-hour",
+        "two-hour",
+        "lengthy",
+        "after",
+        "during",
+    ]
 )
 
 # Modality and status cues --------------------------------------------------------------
@@ -145,7 +226,9 @@ _SCHEDULING = re.compile(
     r"announced|geplant|vereinbart)\b",
     re.IGNORECASE,
 )
-_CLOCK_TIME = re.compile(r"\b\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm|Uhr)\b|\b\d{1,2}:\d\d\b", re.IGNORECASE)
+_CLOCK_TIME = re.compile(
+    r"\b\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm|Uhr)\b|\b\d{1,2}:\d\d\b", re.IGNORECASE
+)
 _STATEMENT = re.compile(
     r"\b(?:willing|willingness|ready|readiness|open|openness|prepared to|"
     r"I think we will|think we will|hopes?|hoped|hoping|wants?|wanted|would like|would love|"
@@ -156,7 +239,9 @@ _STATEMENT = re.compile(
 # Willingness words must govern the trigger ("willing to hold talks"), not sit anywhere in
 # the clause ("invited Trump to Moscow during a telephone conversation" is a call).
 _PRE_STATEMENT_GAP = re.compile(r"^(?:\s*[\w’'.,-]+){0,7}\s*$")
-_NOT_GOVERNED = re.compile(r"\b(?:during|after|before|amid|following|in|at|on|while|when|nach|während)\b", re.IGNORECASE)
+_NOT_GOVERNED = re.compile(
+    r"\b(?:during|after|before|amid|following|in|at|on|while|when|nach|während)\b", re.IGNORECASE
+)
 _POST_STATEMENT = re.compile(
     r"\b(?:any time|anytime|in the future|eventually|at some point|some day|someday|once (?:they|the|he|it)|"
     r"as soon as|when the time|if\b|irgendwann|sobald|in Zukunft)",
@@ -166,8 +251,12 @@ _LEADER_GROUPS = frozenset(
     {"the two leaders", "the two presidents", "the two heads of state", "both leaders", "both presidents",
      "the leaders", "the presidents"}
 )  # fmt: skip
-_PLURAL_PRONOUNS = frozenset({"they", "them", "their", "themselves", "each other", "one another", "einander"})
-_ARRANGER = re.compile(r"^\s*(?:to\s+)?(?:arrange|set up|organi[sz]e|prepare|schedule|plan)\b", re.IGNORECASE)
+_PLURAL_PRONOUNS = frozenset(
+    {"they", "them", "their", "themselves", "each other", "one another", "einander"}
+)
+_ARRANGER = re.compile(
+    r"^\s*(?:to\s+)?(?:arrange|set up|organi[sz]e|prepare|schedule|plan)\b", re.IGNORECASE
+)
 _INTENT_NEGATION = re.compile(
     r"\b(?:(?:did|does|do|had|has|have)\s*(?:not|n[’']t)\s+(?:plan|intend|want|expect)\w*|"
     r"no\s+(?:\w+\s+)?(?:plans?|intention)|not\s+(?:planning|intending)|keine\s+Pläne|nicht\s+geplant)\b",
@@ -203,7 +292,9 @@ _HEDGE = re.compile(
     r"Medienberichte\w*|laut Medien|berichtet\w*|angeblich|soll\w* .{0,40} haben)\b",
     re.IGNORECASE,
 )
-_CONFIRM_VERB = re.compile(r"\b(?:confirm(?:ed|s|ing)?|bestätigt\w*|acknowledg\w*)\b", re.IGNORECASE)
+_CONFIRM_VERB = re.compile(
+    r"\b(?:confirm(?:ed|s|ing)?|bestätigt\w*|acknowledg\w*)\b", re.IGNORECASE
+)
 _SPEECH_VERB = re.compile(
     r"\b(?:said|says|say|saying|told|tells|confirmed|confirms|announced|announces|announcing|wrote|writes|"
     r"writing|posted|added|adding|stated|declared|described|describing|denied|denies|dismissed|"
@@ -217,7 +308,10 @@ _OUTLET = re.compile(
     r"CNN|NBC|CBS|ABC|BBC|Fox News|TASS|Interfax|RIA(?: Novosti)?)\b|"
     r"\b(?:(?:the|a)\s+)?(?:publication|newspaper|media outlets?|media)\b"
 )
-_FIRST_ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|erste[nrsm]?|zweite[nrsm]?|dritte[nrsm]?)\b(?:\s+[\w’'-]+){0,4}\s*$", re.IGNORECASE)
+_FIRST_ORDINAL = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|erste[nrsm]?|zweite[nrsm]?|dritte[nrsm]?)\b(?:\s+[\w’'-]+){0,4}\s*$",
+    re.IGNORECASE,
+)
 _LAST_BEFORE = re.compile(r"\b(?:last|zuletzt)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _SINCE = re.compile(r"\b(?:since|seit)\s+", re.IGNORECASE)
 _CLAUSE_BOUNDARY = re.compile(
@@ -229,15 +323,70 @@ _PLACE = re.compile(
     r"\b(?:in|at|im|in der|nach)\s+(?:the\s+)?(?P<place>[A-ZÄÖÜ][\w-]+(?:[ -][A-ZÄÖÜ][\w-]+){0,3}"
     r"(?:,\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2})?)"
 )
-_PLACE_BEFORE_NOUN = re.compile(r"\b(?:the\s+)?(?P<place>[A-Z][a-z]+)\s+(?:summit|meeting|talks|Gipfel)\b")
-_NOT_PLACES = frozenset(
-    "January February March April May June July August September October November December "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday English Russian German French "
-    "Truth Social Oval Office White House Kremlin Washington Time The A An His Her Their Any This That "
-    "Every Each No Next First Last Our Its "
-    "September Person Europe Ukraine".split()
+_PLACE_BEFORE_NOUN = re.compile(
+    r"\b(?:the\s+)?(?P<place>[A-Z][a-z]+)\s+(?:summit|meeting|talks|Gipfel)\b"
 )
-_TOOK_PLACE = re.compile(r"\b(?:took place|take place|was held|were held|be held|happened|occurred|stattfand|fand)\b", re.IGNORECASE)
+_NOT_PLACES = frozenset(
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "English",
+        "Russian",
+        "German",
+        "French",
+        "Truth",
+        "Social",
+        "Oval",
+        "Office",
+        "White",
+        "House",
+        "Kremlin",
+        "Washington",
+        "Time",
+        "The",
+        "A",
+        "An",
+        "His",
+        "Her",
+        "Their",
+        "Any",
+        "This",
+        "That",
+        "Every",
+        "Each",
+        "No",
+        "Next",
+        "First",
+        "Last",
+        "Our",
+        "Its",
+        "September",
+        "Person",
+        "Europe",
+        "Ukraine",
+    ]
+)
+_TOOK_PLACE = re.compile(
+    r"\b(?:took place|take place|was held|were held|be held|happened|occurred|stattfand|fand)\b",
+    re.IGNORECASE,
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -277,7 +426,7 @@ class _Anchor:
     kind: ContactKind
     trigger: _Trigger
     tense: Tense
-    modality: Literal["contact", "statement", "support"]
+    modality: _Modality
     date_range: DateRange | None
     date_from_speech: bool
     location: str | None
@@ -343,10 +492,12 @@ def extractor_for(watch: Watch) -> EventExtractor:
     """The extractor a watch asks for; the rule-based one unless another is configured and available."""
     if watch.events.extractor == "llm":
         try:
-            from extractors.llm import LlmExtractor  # type: ignore[import-not-found]
+            module = importlib.import_module("extractors.llm")
         except ImportError:
             return _RULES
-        return LlmExtractor(watch)  # type: ignore[no-any-return]
+        factory = getattr(module, "LlmExtractor", None)
+        if factory is not None:
+            return cast(EventExtractor, factory(watch))
     return _RULES
 
 
@@ -387,6 +538,11 @@ class _ArticleReader:
         refs = self.lexicon.mentions(sentence.text, self.reference, self.known_others)
         persons = self._resolve(refs)
         triggers = _find_triggers(sentence.text)
+        if not triggers:
+            # Without a contact word the sentence only feeds coreference: skip the rest.
+            return _SentenceInfo(
+                sentence, is_title, persons, triggers, [], None, None, [(0, len(sentence.text))], []
+            )
         dates = find_date_mentions(sentence.text)
         if sentence.index == 0:
             # The wire dateline dates the writing, not anything the sentence reports.
@@ -395,7 +551,17 @@ class _ArticleReader:
         speaker, speaker_text = self._speaker(sentence.text, persons)
         clauses = _clauses(sentence.text)
         since_spans = _since_spans(sentence.text)
-        return _SentenceInfo(sentence, is_title, persons, triggers, dates, speaker, speaker_text, clauses, since_spans)
+        return _SentenceInfo(
+            sentence,
+            is_title,
+            persons,
+            triggers,
+            dates,
+            speaker,
+            speaker_text,
+            clauses,
+            since_spans,
+        )
 
     def _resolve(self, refs: list[Ref]) -> list[_Person]:
         persons: list[_Person] = []
@@ -415,9 +581,13 @@ class _ArticleReader:
             if person is None:
                 continue
             persons.append(person)
-            if ref.kind not in ("other_group", "group") and (person.actors or person.other or person.side):
+            if ref.kind not in ("other_group", "group") and (
+                person.actors or person.other or person.side
+            ):
                 self.person_history.append(person)
-        self.group_history.extend(p for p in persons if p.ref.kind != "other_group" and p.side is None)
+        self.group_history.extend(
+            p for p in persons if p.ref.kind != "other_group" and p.side is None
+        )
         return persons
 
     def _resolve_group(self, ref: Ref, before: list[_Person]) -> _Person:
@@ -426,7 +596,9 @@ class _ArticleReader:
         if word in _PLURAL_PRONOUNS and any(p.ref.kind == "other_group" for p in before):
             return _Person(ref, frozenset(), other=True)
         distinct: list[str] = []
-        chain = list(reversed([p for p in before if p.side is None and p.ref.kind != "other_group"]))
+        chain = list(
+            reversed([p for p in before if p.side is None and p.ref.kind != "other_group"])
+        )
         chain.extend(reversed(self.group_history))
         leaders_only = word in _LEADER_GROUPS
         for person in chain:
@@ -463,8 +635,14 @@ class _ArticleReader:
         """Who the sentence quotes: the person or outlet next to its speech verb."""
         for match in _SPEECH_VERB.finditer(text):
             verb = match.group(0).lower()
-            after = [p for p in persons if p.ref.start >= match.end() and p.ref.start - match.end() <= 40]
-            inverted = bool(re.search(r"[,\"”’]\s*$", text[: match.start()])) and bool(after) and after[0].ref.start - match.end() <= 2
+            after = [
+                p for p in persons if p.ref.start >= match.end() and p.ref.start - match.end() <= 40
+            ]
+            inverted = (
+                bool(re.search(r"[,\"”’]\s*$", text[: match.start()]))
+                and bool(after)
+                and after[0].ref.start - match.end() <= 2
+            )
             if verb == "according to" or inverted:
                 if after and (after[0].actors or after[0].side or after[0].other):
                     return after[0], _surface(after[0], self.lexicon)
@@ -475,11 +653,19 @@ class _ArticleReader:
             outlet = _OUTLET.search(text, max(0, match.start() - 60), match.start())
             if outlet and match.start() - outlet.end() <= 15:
                 return None, outlet.group(0).strip()  # "..., newspaper reports"
-            before = [p for p in persons if p.ref.end <= match.start() and p.ref.kind not in ("other_group", "group")]
+            before = [
+                p
+                for p in persons
+                if p.ref.end <= match.start() and p.ref.kind not in ("other_group", "group")
+            ]
             if before:
                 candidate = before[-1]
                 gap = text[candidate.ref.end : match.start()]
-                if len(gap.split()) <= 8 and "that" not in gap.split() and not candidate.ref.possessive:
+                if (
+                    len(gap.split()) <= 8
+                    and "that" not in gap.split()
+                    and not candidate.ref.possessive
+                ):
                     return candidate, _surface(candidate, self.lexicon)
             outlet = _OUTLET.search(text, max(0, match.start() - 60), match.start())
             if outlet and match.start() - outlet.end() <= 15:
@@ -502,13 +688,20 @@ class _ArticleReader:
                         anchored.add(cluster.kind)
                         self._resolve_pending(clusters)
                     for since in self._since_events(info, trigger):
-                        if not any(c.since_event and c.kind == since.kind and c.date_range == since.date_range for c in clusters):
+                        if not any(
+                            c.since_event
+                            and c.kind == since.kind
+                            and c.date_range == since.date_range
+                            for c in clusters
+                        ):
                             clusters.append(since)
                 elif verdict == "anaphor":
                     self._attach_anaphor(clusters, info, trigger, anchored)
         return clusters
 
-    def _participants(self, info: _SentenceInfo, trigger: _Trigger) -> Literal["pair", "anaphor", "none"]:
+    def _participants(
+        self, info: _SentenceInfo, trigger: _Trigger
+    ) -> Literal["pair", "anaphor", "none"]:
         """Whether a trigger names a contact of the pair, refers back to one, or neither."""
         text = info.sentence.text
         if _inside(info.since_spans, trigger.start):
@@ -537,11 +730,17 @@ class _ArticleReader:
             named |= person.actors
         if named == self.pair:
             return "pair"
-        definite = trigger.noun and not partner and bool(_ANAPHOR_DETERMINERS.search(text[: trigger.start][-40:]))
+        definite = (
+            trigger.noun
+            and not partner
+            and bool(_ANAPHOR_DETERMINERS.search(text[: trigger.start][-40:]))
+        )
         if definite and not (subject and subject[-1].ref.possessive):
             return "anaphor"
         single_noun = len(named) == 1 and trigger.noun
-        nobody = not named and (trigger.kind != "meeting" or (trigger.noun and trigger.text.lower() != "talks"))
+        nobody = not named and (
+            trigger.kind != "meeting" or (trigger.noun and trigger.text.lower() != "talks")
+        )
         if single_noun or nobody:
             # The trigger names one side (or none): the sentence must name both, nobody else near.
             sentence_actors: set[str] = set()
@@ -552,7 +751,9 @@ class _ArticleReader:
                 return "pair"
         return "none"
 
-    def _anchors(self, info: _SentenceInfo, trigger: _Trigger, clusters: list[_Cluster]) -> list[_Anchor]:
+    def _anchors(
+        self, info: _SentenceInfo, trigger: _Trigger, clusters: list[_Cluster]
+    ) -> list[_Anchor]:
         """What a pair trigger says: a contact (held or planned), a statement, or nothing."""
         text = info.sentence.text
         clause = _clause_of(info.clauses, trigger.start)
@@ -570,10 +771,15 @@ class _ArticleReader:
         location = _location(whole_clause) if trigger.kind == "meeting" else None
         dates = self._trigger_dates(info, trigger, clause, tense)
         explicit = [d for d, from_speech in dates if not from_speech]
-        if not future and explicit and self.reference is not None and explicit[0].earliest > self.reference:
+        if (
+            not future
+            and explicit
+            and self.reference is not None
+            and explicit[0].earliest > self.reference
+        ):
             # "Kremlin confirms Putin-Trump summit next Friday": dated after the article, so planned.
             future, tense = True, "future"
-        modality: Literal["contact", "statement", "support"] = "contact"
+        modality: _Modality = "contact"
         if hypothetical:
             if not (statement_cue or future):
                 return []
@@ -583,15 +789,33 @@ class _ArticleReader:
         elif future:
             scheduling = _SCHEDULING.search(text[max(0, clause[0] - 80) : clause[1]])
             if not (explicit or location or _CLOCK_TIME.search(whole_clause) or scheduling):
-                planned = [c for c in clusters if c.kind == trigger.kind and c.future and not c.since_event]
+                planned = [
+                    c for c in clusters if c.kind == trigger.kind and c.future and not c.since_event
+                ]
                 modality = "support" if planned else "statement"
         historical_cue = bool(_LAST_BEFORE.search(before[-25:]))
-        common = {"sentence": info.sentence, "kind": trigger.kind, "trigger": trigger, "tense": tense, "location": location, "is_title": info.is_title}
+
+        def anchor(
+            date_range: DateRange | None, from_speech: bool, mode: _Modality, history: bool
+        ) -> _Anchor:
+            return _Anchor(
+                info.sentence,
+                trigger.kind,
+                trigger,
+                tense,
+                mode,
+                date_range,
+                from_speech,
+                location,
+                history,
+                info.is_title,
+            )
+
         if trigger.plural and modality == "contact":
             # "calls on Feb. 12 and March 18": one contact per day; undated plurals are habits.
-            return [_Anchor(**common, modality="contact", date_range=d, date_from_speech=False, historical_cue=True) for d in explicit]  # type: ignore[arg-type]
+            return [anchor(d, False, "contact", True) for d in explicit]
         date_range, from_speech = dates[0] if dates else (None, False)
-        return [_Anchor(**common, modality=modality, date_range=date_range, date_from_speech=from_speech, historical_cue=historical_cue)]  # type: ignore[arg-type]
+        return [anchor(date_range, from_speech, modality, historical_cue)]
 
     def _trigger_dates(
         self, info: _SentenceInfo, trigger: _Trigger, clause: tuple[int, int], tense: Tense
@@ -615,7 +839,11 @@ class _ArticleReader:
             resolved = resolve_mention(mention, self.reference, tense)
             if resolved is None:
                 continue
-            distance = mention.start - trigger.end if mention.start >= trigger.end else (trigger.start - mention.end) * 2
+            distance = (
+                mention.start - trigger.end
+                if mention.start >= trigger.end
+                else (trigger.start - mention.end) * 2
+            )
             # An explicit day beats a weekday in apposition ("next Friday, August 15").
             precision = 0 if mention.kind == "day" else 1
             own.append((distance + precision * 30, resolved))
@@ -627,7 +855,9 @@ class _ArticleReader:
     def _since_events(self, info: _SentenceInfo, trigger: _Trigger) -> list[_Cluster]:
         """ "the first call between them since July 2020": an older contact of that kind."""
         text = info.sentence.text
-        if self.reference is None or not _FIRST_ORDINAL.search(text[max(0, trigger.start - 40) : trigger.start]):
+        if self.reference is None or not _FIRST_ORDINAL.search(
+            text[max(0, trigger.start - 40) : trigger.start]
+        ):
             return []
         clause = _clause_of(info.clauses, trigger.start)
         out: list[_Cluster] = []
@@ -662,9 +892,19 @@ class _ArticleReader:
     # -- clusters ----------------------------------------------------------------------
     def _place(self, clusters: list[_Cluster], anchor: _Anchor, position: int) -> _Cluster:
         """Add an anchor to the article's event it belongs to, or start a new one."""
-        kind: ContactKind | Literal["statement"] = "statement" if anchor.modality == "statement" else anchor.kind
-        explicit = anchor.date_range if anchor.date_range is not None and not anchor.date_from_speech else None
-        recent = explicit is None or self.reference is None or explicit.latest >= self.reference - timedelta(days=REPORTED_LOOKBACK_DAYS)
+        kind: ContactKind | Literal["statement"] = (
+            "statement" if anchor.modality == "statement" else anchor.kind
+        )
+        explicit = (
+            anchor.date_range
+            if anchor.date_range is not None and not anchor.date_from_speech
+            else None
+        )
+        recent = (
+            explicit is None
+            or self.reference is None
+            or explicit.latest >= self.reference - timedelta(days=REPORTED_LOOKBACK_DAYS)
+        )
         target: _Cluster | None = None
         for cluster in clusters:
             if cluster.kind != kind or cluster.since_event:
@@ -689,7 +929,12 @@ class _ArticleReader:
         if explicit is not None and (not target.date_explicit or target.date_range is None):
             target.date_range = explicit
             target.date_explicit = True
-        elif explicit is not None and target.date_range is not None and explicit.day and not target.date_range.day:
+        elif (
+            explicit is not None
+            and target.date_range is not None
+            and explicit.day
+            and not target.date_range.day
+        ):
             target.date_range = explicit
         if anchor.date_from_speech and anchor.date_range is not None and target.speech_day is None:
             target.speech_day = anchor.date_range.latest
@@ -746,7 +991,9 @@ class _ArticleReader:
                         if reported:
                             cluster.report_day = reported.latest
 
-    def _attach_anaphor(self, clusters: list[_Cluster], info: _SentenceInfo, trigger: _Trigger, anchored: set[str]) -> None:
+    def _attach_anaphor(
+        self, clusters: list[_Cluster], info: _SentenceInfo, trigger: _Trigger, anchored: set[str]
+    ) -> None:
         """ "the call", "the meeting": status, day and place for the article's event it names."""
         if trigger.kind in anchored or _INTENT_NEGATION.search(info.sentence.text[: trigger.end]):
             return
@@ -771,16 +1018,27 @@ class _ArticleReader:
         text = info.sentence.text
         state = (target.denied, target.cancelled, len(target.confirmed_by), target.hedged)
         self._apply_cues(target, info, trigger)
-        informative = state != (target.denied, target.cancelled, len(target.confirmed_by), target.hedged)
+        informative = state != (
+            target.denied,
+            target.cancelled,
+            len(target.confirmed_by),
+            target.hedged,
+        )
         if self.reference is not None:
             tense: Tense = "future" if target.future and not target.past else "past"
             for mention in info.dates:
-                if mention.start < trigger.end or _is_speech_date(text, mention) or _inside(info.since_spans, mention.start):
+                if (
+                    mention.start < trigger.end
+                    or _is_speech_date(text, mention)
+                    or _inside(info.since_spans, mention.start)
+                ):
                     continue
                 gap = text[trigger.end : mention.start]
                 # A day only from "the meeting took place late on Thursday", "the call on Monday".
                 if len(gap.split()) <= 2 or _TOOK_PLACE.search(gap) or mention.kind == "within":
-                    resolved = resolve_mention(mention, self.reference, "future" if mention.kind == "within" else tense)
+                    resolved = resolve_mention(
+                        mention, self.reference, "future" if mention.kind == "within" else tense
+                    )
                     if resolved and self._better_date(target, resolved):
                         target.date_range = resolved
                         target.date_explicit = True
@@ -797,7 +1055,9 @@ class _ArticleReader:
     def _better_date(self, cluster: _Cluster, resolved: DateRange) -> bool:
         if not cluster.date_explicit or cluster.date_range is None:
             return True
-        return bool(resolved.day and not cluster.date_range.day and _overlap(resolved, cluster.date_range))
+        return bool(
+            resolved.day and not cluster.date_range.day and _overlap(resolved, cluster.date_range)
+        )
 
     # -- output ------------------------------------------------------------------------
     def _candidates(self, clusters: list[_Cluster]) -> list[CandidateEvent]:
@@ -807,7 +1067,12 @@ class _ArticleReader:
             self._finish_dates(cluster)
         lead: _Cluster | None = None
         for cluster in sorted(clusters, key=lambda c: c.first_position):
-            if cluster.kind == "statement" or cluster.since_event or cluster.historical_cue or not cluster.evidence:
+            if (
+                cluster.kind == "statement"
+                or cluster.since_event
+                or cluster.historical_cue
+                or not cluster.evidence
+            ):
                 continue
             if _is_old(cluster, reference, history_days):
                 continue
@@ -819,7 +1084,11 @@ class _ArticleReader:
         for cluster in clusters:
             if not cluster.evidence:
                 continue
-            historical = cluster.since_event or cluster.historical_cue or _is_old(cluster, reference, history_days)
+            historical = (
+                cluster.since_event
+                or cluster.historical_cue
+                or _is_old(cluster, reference, history_days)
+            )
             if (
                 not historical
                 and lead is not None
@@ -868,9 +1137,16 @@ class _ArticleReader:
             return
         planned = cluster.cancelled or (cluster.future and not cluster.past)
         if planned:
-            cluster.date_range = DateRange(reference, reference + timedelta(days=PLANNED_HORIZON_DAYS))
+            cluster.date_range = DateRange(
+                reference, reference + timedelta(days=PLANNED_HORIZON_DAYS)
+            )
             return
-        if cluster.speech_day and cluster.confirmed_by and not cluster.denied and not cluster.hedged:
+        if (
+            cluster.speech_day
+            and cluster.confirmed_by
+            and not cluster.denied
+            and not cluster.hedged
+        ):
             # "Trump said on Wednesday he had held a call": announced the day it happened.
             cluster.date_range = DateRange(cluster.speech_day, cluster.speech_day)
             return
@@ -937,18 +1213,50 @@ def _find_triggers(text: str) -> list[_Trigger]:
         nxt = after_words[0].lower().strip(",;:.“”\"'") if after_words else ""
         group = match.lastgroup or ""
         if group == "call_verb_obj":
-            if nxt in _NOT_NOUN_AFTER or prev in ("so-called", "what", "he", "she", "it", "they", "we"):
+            if nxt in _NOT_NOUN_AFTER or prev in (
+                "so-called",
+                "what",
+                "he",
+                "she",
+                "it",
+                "they",
+                "we",
+            ):
                 continue
-            is_noun = prev in _NOUN_DETERMINERS or prev.endswith(("-hour", "-minute", "’s", "'s")) or nxt in ("with", "between", "came", "took", "lasted", "was", "had")
+            is_noun = (
+                prev in _NOUN_DETERMINERS
+                or prev.endswith(("-hour", "-minute", "’s", "'s"))
+                or nxt in ("with", "between", "came", "took", "lasted", "was", "had")
+            )
             plural = is_noun and low.endswith("s")
-            out.append(_Trigger("call", match.start(), match.end(), word, is_noun, plural, needs_object=not is_noun))
+            out.append(
+                _Trigger(
+                    "call",
+                    match.start(),
+                    match.end(),
+                    word,
+                    is_noun,
+                    plural,
+                    needs_object=not is_noun,
+                )
+            )
             continue
-        kind: ContactKind = "call" if group.startswith("call") else "meeting" if group.startswith("meeting") else "message"
+        kind: ContactKind = (
+            "call"
+            if group.startswith("call")
+            else "meeting"
+            if group.startswith("meeting")
+            else "message"
+        )
         noun = group.endswith("noun")
         if low == "talks" and prev in _NEGOTIATION_MODIFIERS:
             continue  # "peace talks", "technical talks": negotiations between teams
         if low == "talks":
-            if prev in _TALKS_NOUN_BEFORE or prev.endswith(("-hour", "’s", "'s")) or nxt in ("with", "between", "in", "on", "at", "were", "would", "will", "had"):
+            if (
+                prev in _TALKS_NOUN_BEFORE
+                or prev.endswith(("-hour", "’s", "'s"))
+                or nxt in ("with", "between", "in", "on", "at", "were", "would", "will", "had")
+            ):
                 kind, noun = "meeting", True
             else:
                 kind, noun = "call", False
@@ -983,7 +1291,9 @@ def _clause_of(clauses: list[tuple[int, int]], position: int) -> tuple[int, int]
     return clauses[-1] if clauses else (0, position + 1)
 
 
-_SINCE_END = re.compile(r"[;.!?]|,\s+(?:and|but|during|when|while|which|who|as|after)\b|\s+and\s+(?:the|their|a|its)\b")
+_SINCE_END = re.compile(
+    r"[;.!?]|,\s+(?:and|but|during|when|while|which|who|as|after)\b|\s+and\s+(?:the|their|a|its)\b"
+)
 
 
 def _since_spans(text: str) -> list[tuple[int, int]]:
@@ -1011,7 +1321,12 @@ def _partner(text: str, trigger: _Trigger, persons: list[_Person]) -> tuple[list
     if slot:
         slot_end = trigger.end + slot.end()
         max_words = 0 if slot.group("prep").lower() == "to" else 2
-        near = [p for p in after if p.ref.start - slot_end <= 12 and len(text[slot_end : p.ref.start].split()) <= max_words]
+        near = [
+            p
+            for p in after
+            if p.ref.start - slot_end <= 12
+            and len(text[slot_end : p.ref.start].split()) <= max_words
+        ]
         if not near:
             return [], slot.group("prep").lower() not in ("to", "for", "zu")
         first = near[0]
@@ -1065,7 +1380,10 @@ SUBJECT_MAX_GAP_WORDS = 8
 
 
 def _subject(
-    text: str, trigger: _Trigger, in_clause: list[_Person], relative_antecedent: _Person | None = None
+    text: str,
+    trigger: _Trigger,
+    in_clause: list[_Person],
+    relative_antecedent: _Person | None = None,
 ) -> list[_Person]:
     """The people right before a trigger in its clause (with "A and B" coordination)."""
     before = [p for p in in_clause if p.ref.end <= trigger.start]
@@ -1089,7 +1407,9 @@ def _subject(
     out = [chosen]
     for earlier in reversed([p for p in before if p.ref.end <= chosen.ref.start]):
         gap = text[earlier.ref.end : out[0].ref.start]
-        if not gap.strip() or re.fullmatch(r"\s*(?:,?\s*and|und|[-–])\s*(?:[A-Z][\w.]*\s+){0,3}", gap):
+        if not gap.strip() or re.fullmatch(
+            r"\s*(?:,?\s*and|und|[-–])\s*(?:[A-Z][\w.]*\s+){0,3}", gap
+        ):
             out.insert(0, earlier)
         else:
             break
@@ -1099,10 +1419,9 @@ def _subject(
 def _is_future(before: str, after: str) -> bool:
     """Whether the clause puts its contact ahead: "will speak", "the call would take place"."""
     cues = list(_FUTURE.finditer(before))
-    if cues:
-        # "he will meet Putin after a call": the call is what the future is measured from.
-        if not re.search(r"\b(?:after|following|since|nach|seit)\b", before[cues[-1].end() :]):
-            return True
+    # "he will meet Putin after a call": the call is what the future is measured from.
+    if cues and not re.search(r"\b(?:after|following|since|nach|seit)\b", before[cues[-1].end() :]):
+        return True
     return bool(_FUTURE_AFTER.search(after))
 
 
@@ -1128,9 +1447,16 @@ def _is_speech_date(text: str, mention: DateMention) -> bool:
         if not between_triggers and len(between.split()) <= 7:
             return True
         # "announced the summit on Oct. 16": the date goes with the announcing.
-        if between_triggers and re.fullmatch(r"\s*(?:the|a|an|his|their)\s+(?:[\w’'-]+\s+){0,2}?[\w’'-]+\s+(?:on|am)\s+", between):
+        if between_triggers and re.fullmatch(
+            r"\s*(?:the|a|an|his|their)\s+(?:[\w’'-]+\s+){0,2}?[\w’'-]+\s+(?:on|am)\s+", between
+        ):
             return True
-    return bool(re.match(r"\s*,?\s*(?:[\w’'-]+\s+)?(?:den(?:y|ied|ies)|said|told|announced|confirmed|wrote|reported)\b", after))
+    return bool(
+        re.match(
+            r"\s*,?\s*(?:[\w’'-]+\s+)?(?:den(?:y|ied|ies)|said|told|announced|confirmed|wrote|reported)\b",
+            after,
+        )
+    )
 
 
 def _occurrence_negated(text: str, trigger: _Trigger) -> bool:
@@ -1165,7 +1491,9 @@ def _anaphor_target(clusters: list[_Cluster], trigger: _Trigger) -> _Cluster | N
     if same:
         return same[0]
     word = trigger.text.lower().rstrip("s")
-    carrying = [c for c in live if not c.historical_cue and any(word in s.text.lower() for s in c.evidence)]
+    carrying = [
+        c for c in live if not c.historical_cue and any(word in s.text.lower() for s in c.evidence)
+    ]
     if carrying:
         return carrying[0]
     return None
@@ -1181,20 +1509,27 @@ def _is_old(cluster: _Cluster, reference: date | None, history_days: int) -> boo
     return (reference - cluster.date_range.latest).days >= history_days
 
 
+def _first(*lists: list[str]) -> str | None:
+    for names in lists:
+        if names:
+            return names[0]
+    return None
+
+
 def _status(cluster: _Cluster) -> tuple[EventStatus, str | None]:
     """The event's status in this article and who says so (see module docstring, step 5)."""
     if cluster.kind == "statement":
-        return "confirmed", (cluster.confirmed_by or cluster.announced_by or [None])[0]
+        return "confirmed", _first(cluster.confirmed_by, cluster.announced_by)
     if cluster.cancelled:
-        return "cancelled", (cluster.cancelled_by or cluster.announced_by or [None])[0]
+        return "cancelled", _first(cluster.cancelled_by, cluster.announced_by)
     if cluster.denied:
-        return "denied", (cluster.denied_by or [None])[0]
+        return "denied", _first(cluster.denied_by)
     if cluster.future and not cluster.past:
-        return "planned", (cluster.announced_by or cluster.hedged_by or [None])[0]
+        return "planned", _first(cluster.announced_by, cluster.hedged_by)
     if cluster.confirmed_by:
         return "confirmed", cluster.confirmed_by[0]
     if cluster.hedged:
-        return "reported", (cluster.hedged_by or [None])[0]
+        return "reported", _first(cluster.hedged_by)
     return "confirmed", None
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 # bodies have 6-12 paragraphs and 1,300-2,300 characters; real Q&A articles in the
 # extraction benchmark open with 1-3 paragraphs and under 400 characters.
 MIN_BODY_PARAGRAPHS = 2
-MIN_BODY_CHARS = 500
+MIN_BODY_CHARS = 400
 # A heading is short; these limits are ~2x the longest seed heading (13 words).
 MAX_HEADING_WORDS = 25
 MAX_HEADING_CHARS = 200
@@ -87,6 +87,8 @@ _SPEAKER = re.compile(
 # how real interview articles are written, so they never count without a heading.
 _INTERVIEWER = re.compile(r"\beditor\b", re.I)
 # Words that make a "Word:" opening a label inside news, not a speaker.
+# Lower-case words allowed inside a speaker's name ("Ursula von der Leyen").
+_NAME_PARTICLES = frozenset({"de", "der", "den", "van", "von", "al", "bin", "da", "di", "la", "le", "du", "y"})
 _NOT_SPEAKERS = frozenset(
     {
         "update",
@@ -113,6 +115,10 @@ def speaker_of(paragraph: str) -> str | None:
     speaker = match["speaker"].strip()
     if speaker.lower() in _NOT_SPEAKERS or (speaker.isupper() and len(speaker) > 3):
         # "WASHINGTON: ..." is a dateline, not a speaker.
+        return None
+    name = re.sub(r"\([^)]*\)", "", speaker).split()
+    if not all(word[0].isupper() or word in _NAME_PARTICLES for word in name):
+        # "The envoy said: ..." is reported speech, not a speaker tag.
         return None
     return speaker
 

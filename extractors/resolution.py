@@ -47,7 +47,13 @@ from newswatch.domain import (
 BatchItem = tuple[Article, str, bool, Sequence[CandidateEvent]]
 
 # Which status wins when two meet: (current, incoming) -> the one kept.
-_PRECEDENCE: dict[EventStatus, int] = {"planned": 0, "reported": 1, "cancelled": 2, "denied": 2, "confirmed": 3}
+_PRECEDENCE: dict[EventStatus, int] = {
+    "planned": 0,
+    "reported": 1,
+    "cancelled": 2,
+    "denied": 2,
+    "confirmed": 3,
+}
 
 
 @dataclass
@@ -104,13 +110,19 @@ def resolve_events(
                     is_copy=is_copy,
                 )
             elif candidate.evidence and candidate.evidence not in previous.evidence:
-                mentions[key] = replace(previous, evidence=previous.evidence + " " + candidate.evidence)
+                mentions[key] = replace(
+                    previous, evidence=previous.evidence + " " + candidate.evidence
+                )
     changes: list[EventChange] = []
     for item in touched:
         final = replace(item.event, summary=summarize(item.event, watch, item.claims))
         if item.original is not None and _same_row(final, item.original):
             continue  # only new mentions: the row itself did not change
-        changes.append(EventChange(event=final, is_new=item.original is None, previous_status=item.stored_status))
+        changes.append(
+            EventChange(
+                event=final, is_new=item.original is None, previous_status=item.stored_status
+            )
+        )
     return ResolutionResult(changes=tuple(changes), mentions=tuple(mentions.values()))
 
 
@@ -121,7 +133,9 @@ def _match(working: list[_Working], candidate: CandidateEvent) -> _Working | Non
         event = item.event
         if event.event_type != candidate.event_type:
             continue
-        if not _overlaps(event.date_earliest, event.date_latest, candidate.date_earliest, candidate.date_latest):
+        if not _overlaps(
+            event.date_earliest, event.date_latest, candidate.date_earliest, candidate.date_latest
+        ):
             continue
         exact = int(event.event_date is not None and event.event_date == candidate.event_date)
         span = _span(event.date_earliest, event.date_latest)
@@ -174,10 +188,9 @@ def _apply(item: _Working, candidate: CandidateEvent, now: datetime) -> None:
     if day is not None and event.event_date is None and _overlaps(earliest, latest, day, day):
         earliest = latest = day
     location = event.location or candidate.location
-    if candidate.location and event.location and candidate.location != event.location:
-        # A more specific place names the broader one ("Anchorage, Alaska" after "Alaska").
-        if event.location in candidate.location:
-            location = candidate.location
+    # A more specific place names the broader one ("Anchorage, Alaska" after "Alaska").
+    if candidate.location and event.location and event.location in candidate.location:
+        location = candidate.location
     item.event = replace(
         event,
         status=status,
@@ -192,7 +205,16 @@ def _apply(item: _Working, candidate: CandidateEvent, now: datetime) -> None:
 
 
 def _same_row(a: StoredEvent, b: StoredEvent) -> bool:
-    keys = ("status", "event_date", "date_earliest", "date_latest", "location", "historical", "asserted_by", "summary")
+    keys = (
+        "status",
+        "event_date",
+        "date_earliest",
+        "date_latest",
+        "location",
+        "historical",
+        "asserted_by",
+        "summary",
+    )
     return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
@@ -217,11 +239,15 @@ _VERBS: dict[EventType, tuple[str, str]] = {
 }
 
 
-def summarize(event: StoredEvent, watch: Watch, claims: Sequence[tuple[EventStatus, str | None]] = ()) -> str:
+def summarize(
+    event: StoredEvent, watch: Watch, claims: Sequence[tuple[EventStatus, str | None]] = ()
+) -> str:
     """One line for people: who, what, when, where, and who says so."""
     # The watch's own order reads naturally ("Trump and Putin"); stored participants are sorted.
     ordered = [k for k in watch.events.pair if k in event.participants] or list(event.participants)
-    names = " and ".join(min(watch.actors[k].names, key=len) if k in watch.actors else k for k in ordered)
+    names = " and ".join(
+        min(watch.actors[k].names, key=len) if k in watch.actors else k for k in ordered
+    )
     happened, planned = _VERBS[event.event_type]
     if event.event_date:
         when = f"on {event.event_date.isoformat()}"
@@ -237,7 +263,9 @@ def summarize(event: StoredEvent, watch: Watch, claims: Sequence[tuple[EventStat
     if event.status == "planned":
         return f"{names} {planned} {when}{where}; announced{by}{history}"
     if event.status == "cancelled":
-        return f"The planned {event.event_type} of {names}{where} ({when}) was called off{by}{history}"
+        return (
+            f"The planned {event.event_type} of {names}{where} ({when}) was called off{by}{history}"
+        )
     if event.status == "denied":
         reporters = sorted({who for status, who in claims if status == "reported" and who})
         reported = f"reported by {', '.join(reporters)}; " if reporters else "reported; "

@@ -62,7 +62,9 @@ def split_sentences(text: str) -> list[Sentence]:
                 continue
             s_start = line_start + start + lead
             s_end = line_start + start + trail
-            sentences.append(Sentence(len(sentences), paragraph, s_start, s_end, text[s_start:s_end]))
+            sentences.append(
+                Sentence(len(sentences), paragraph, s_start, s_end, text[s_start:s_end])
+            )
         paragraph += 1
     return sentences
 

@@ -28,13 +28,13 @@ class StoredBatch:
 
 def store_with_copy_detection(
     con: duckdb.DuckDBPyConnection,
-    items: Sequence[tuple[Article, str | None, bool]],
+    items: Sequence[tuple[Article, str | None, bool, str | None]],
     *,
     run_id: str,
 ) -> StoredBatch:
-    """Insert (article, final_url, relevant) items not stored yet, with their copy links."""
+    """Insert (article, final_url, relevant, link_url) items not yet stored, with copy links."""
     out = StoredBatch()
-    for article, final_url, relevant in items:
+    for article, final_url, relevant, link_url in items:
         if article_store.article_exists(con, article.article_id):
             continue
         fp = fingerprint_article(article)
@@ -50,6 +50,7 @@ def store_with_copy_detection(
             relevant=relevant,
             final_url=final_url,
             run_id=run_id,
+            link_url=link_url,
         )
         copy_store.apply_copy_match(
             con,

@@ -56,6 +56,7 @@ class ReadArticle:
     article: Article
     final_url: str | None
     candidates: tuple[CandidateEvent, ...]
+    link_url: str | None = None
 
 
 @dataclass
@@ -88,7 +89,7 @@ def select_new_links(results: Sequence[SourceResult], db_path: str, limit: int) 
         for link in result.links:
             seen.setdefault(link.canonical_url, link)
     with read_session(db_path) as con:
-        known = source_store.known_canonical_urls(con, seen.keys())
+        known = article_store.known_link_urls(con, seen.keys())
     fresh = [link for url, link in seen.items() if url not in known]
     fresh.sort(key=lambda lk: (lk.published_at is None, lk.published_at or datetime.min.replace(tzinfo=UTC)))
     return fresh[:limit]
@@ -120,7 +121,7 @@ def clean_and_extract(pages: Sequence[FetchedPage], watch: Watch) -> list[ReadAr
             hint=page.link,
         )
         found = extractor.extract(article, watch) if article.page_kind == "article" else []
-        out.append(ReadArticle(article, page.final_url, tuple(found)))
+        out.append(ReadArticle(article, page.final_url, tuple(found), page.link.canonical_url))
     return out
 
 
@@ -149,7 +150,7 @@ def store_batch(
     with write_session(db_path) as con:
         stored = store_with_copy_detection(
             con,
-            [(r.article, r.final_url, bool(r.candidates)) for r in ordered],
+            [(r.article, r.final_url, bool(r.candidates), r.link_url) for r in ordered],
             run_id=run_id,
         )
         outcome.articles_stored = len(stored.matches)

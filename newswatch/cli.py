@@ -195,7 +195,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     configure_prefect_env()
     from newswatch.eval_runner import run_eval
 
-    return run_eval(Path(args.corpus), db_path=args.db)
+    return run_eval(Path(args.corpus), db_path=args.db, watch_file=args.watch)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -319,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("corpus", metavar="CORPUS_DIR")
     p.add_argument("--db", default=None, help="keep the evaluation database here (default: a temporary file)")
+    p.add_argument("--watch", default=None, help="watch whose actors are used (default: the bundled trump-putin watch)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(

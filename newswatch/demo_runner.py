@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
+
+from newswatch.localsite import LocalSite
 
 SITE = resources.files("newswatch") / "demo" / "site"
 WATCH_TEMPLATE = resources.files("newswatch") / "demo" / "watch.toml"
@@ -43,57 +41,6 @@ def feed_subset(feed_xml: bytes, *, older_half: bool) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-class SampleSite:
-    """The bundled site on 127.0.0.1, with a switch between the half and the whole feed."""
-
-    def __init__(self) -> None:
-        self.older_half = True
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0].lstrip("/")
-                target = SITE.joinpath(*path.split("/")) if path else None
-                if path == "robots.txt":
-                    body, ctype, status = b"User-agent: *\nAllow: /\n", "text/plain", 200
-                elif target is None or ".." in path or not target.is_file():
-                    body, ctype, status = b"not found", "text/plain", 404
-                else:
-                    body = target.read_bytes().replace(b"http://HOST", site.base_url.encode())
-                    if path == "feed.xml":
-                        body, ctype = feed_subset(body, older_half=site.older_half), "application/rss+xml"
-                    else:
-                        ctype = "text/html; charset=utf-8"
-                    status = 200
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @contextmanager
-    def running(self) -> Iterator[SampleSite]:
-        """Serve in a background thread until the block ends."""
-        thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            self.httpd.shutdown()
-            self.httpd.server_close()
-
-
 def run_demo(db_path: str, *, fresh: bool = True, console: Console | None = None) -> int:
     """Serve the sample site, run the flow twice on it, print the timeline and the alerts."""
     from flows.monitor import monitor
@@ -106,7 +53,10 @@ def run_demo(db_path: str, *, fresh: bool = True, console: Console | None = None
     if fresh:
         for stale in [db, Path(f"{db}.wal"), *db.parent.glob(f"{db.name}.*.lock")]:
             stale.unlink(missing_ok=True)
-    site = SampleSite()
+    half = {"on": True}
+    site = LocalSite(
+        SITE, lambda path, body: feed_subset(body, older_half=half["on"]) if path == "feed.xml" else body
+    )
     with site.running(), tempfile.TemporaryDirectory(prefix="newswatch-demo-") as tmp:
         watch_file = Path(tmp) / "demo.toml"
         watch_file.write_text(WATCH_TEMPLATE.read_text(encoding="utf-8").replace("http://HOST", site.base_url))
@@ -114,7 +64,7 @@ def run_demo(db_path: str, *, fresh: bool = True, console: Console | None = None
         out.print("Run 1: the older half of the feed, as a backfill (events stored, no alerts).")
         first = monitor(watch_path=str(watch_file), db_path=str(db), alerts_enabled=False)
         out.print(render_run_markdown(first))
-        site.older_half = False
+        half["on"] = False
         out.print("Run 2: the whole feed; alerts go out once per new contact.")
         if os.environ.get("SLACK_WEBHOOK_URL") or os.environ.get("NEWSWATCH_SMTP_URL"):
             out.print("(Slack and/or email are configured: alerts go there too.)")

@@ -97,7 +97,10 @@ class EvaluationReport:
     @property
     def historical_all_recognised(self) -> bool:
         """Every labelled historical mention found, recognised as history, and none alert-worthy."""
-        return self.historical_recognised == self.historical_mentions and self.history_only_alertable == 0
+        return (
+            self.historical_recognised == self.historical_mentions
+            and self.history_only_alertable == 0
+        )
 
     def to_text(self) -> str:
         """The figures as plain text, then the findings with their evidence."""
@@ -188,7 +191,7 @@ def evaluate(
     for article in corpus.articles:
         for label_id in (*article.events, *article.historical_mentions):
             label_files.setdefault(label_id, set()).add(article.file)
-    evidence_of = {}
+    evidence_of: dict[str, str] = {}
     for m in mentions:
         evidence_of.setdefault(m.event_id, m.evidence)
 
@@ -198,13 +201,27 @@ def evaluate(
     pairs: list[tuple[tuple[int, int, int], StoredEvent, LabelledEvent]] = []
     for event in contacts:
         for label in labelled:
-            if label.event_type != event.event_type or tuple(sorted(event.participants)) != label.participants:
+            if (
+                label.event_type != event.event_type
+                or tuple(sorted(event.participants)) != label.participants
+            ):
                 continue
-            if not _overlap(event.date_earliest, event.date_latest, label.date_earliest, label.date_latest):
+            if not _overlap(
+                event.date_earliest, event.date_latest, label.date_earliest, label.date_latest
+            ):
                 continue
-            shared = len(files_by_event.get(event.event_id, set()) & label_files.get(label.id, set()))
-            exact = int(event.event_date is not None and event.event_date == label.date_earliest == label.date_latest)
-            span = -((event.date_latest - event.date_earliest).days if event.date_latest and event.date_earliest else 10_000)
+            shared = len(
+                files_by_event.get(event.event_id, set()) & label_files.get(label.id, set())
+            )
+            exact = int(
+                event.event_date is not None
+                and event.event_date == label.date_earliest == label.date_latest
+            )
+            span = -(
+                (event.date_latest - event.date_earliest).days
+                if event.date_latest and event.date_earliest
+                else 10_000
+            )
             pairs.append(((shared, exact, span), event, label))
     pairs.sort(key=lambda p: p[0], reverse=True)
     match_of_label: dict[str, StoredEvent] = {}
@@ -217,7 +234,6 @@ def evaluate(
 
     findings: list[Finding] = []
     extra_rows = 0
-    false_positives = 0
     fitting = {event.event_id for _, event, _ in pairs}
     for event in contacts:
         if event.event_id in label_of_event:
@@ -226,26 +242,47 @@ def evaluate(
         where = ", ".join(sorted(files_by_event.get(event.event_id, set())))
         if event.event_id in fitting:
             extra_rows += 1
-            findings.append(Finding("extra_row", None, event.event_id, f"{event.summary or event.event_type} [{where}]", evidence))
+            findings.append(
+                Finding(
+                    "extra_row",
+                    None,
+                    event.event_id,
+                    f"{event.summary or event.event_type} [{where}]",
+                    evidence,
+                )
+            )
         else:
-            false_positives += 1
-            findings.append(Finding("false_positive", None, event.event_id, f"{event.summary or event.event_type} [{where}]", evidence))
+            findings.append(
+                Finding(
+                    "false_positive",
+                    None,
+                    event.event_id,
+                    f"{event.summary or event.event_type} [{where}]",
+                    evidence,
+                )
+            )
 
-    required = [label for label in labelled if not label.optional or label.id in match_of_label]
-    for label in required:
-        if label.id not in match_of_label:
-            findings.append(Finding("miss", label.id, None, label.notes[:200]))
-    matched = len([label for label in required if label.id in match_of_label])
+    required = [lab for lab in labelled if not lab.optional or lab.id in match_of_label]
+    for lab in required:
+        if lab.id not in match_of_label:
+            findings.append(Finding("miss", lab.id, None, lab.notes[:200]))
+    matched = len([lab for lab in required if lab.id in match_of_label])
     status_correct = 0
-    for label in required:
-        event = match_of_label.get(label.id)
-        if event is None:
+    for lab in required:
+        hit = match_of_label.get(lab.id)
+        if hit is None:
             continue
-        if event.status == label.status:
+        if hit.status == lab.status:
             status_correct += 1
         else:
             findings.append(
-                Finding("wrong_status", label.id, event.event_id, f"predicted {event.status}, labelled {label.status}", evidence_of.get(event.event_id, ""))
+                Finding(
+                    "wrong_status",
+                    lab.id,
+                    hit.event_id,
+                    f"predicted {hit.status}, labelled {lab.status}",
+                    evidence_of.get(hit.event_id, ""),
+                )
             )
 
     # Historical recognition and mention coverage, article by article.
@@ -258,51 +295,87 @@ def evaluate(
     news_total = news_found = 0
     for article in corpus.articles:
         for label_id in article.historical_mentions:
-            label = by_id.get(label_id)
-            if label is None or (label.optional and label_id not in match_of_label):
+            labelled_event = by_id.get(label_id)
+            if labelled_event is None or (
+                labelled_event.optional and label_id not in match_of_label
+            ):
                 continue
             historical_total += 1
-            event = match_of_label.get(label_id)
-            mention = mentioned.get((event.event_id, article.file)) if event else None
-            if event is None or mention is None:
-                findings.append(Finding("historical_missing", label_id, event.event_id if event else None, article.file))
+            hit = match_of_label.get(label_id)
+            mention = mentioned.get((hit.event_id, article.file)) if hit else None
+            if hit is None or mention is None:
+                findings.append(
+                    Finding(
+                        "historical_missing",
+                        label_id,
+                        hit.event_id if hit else None,
+                        article.file,
+                    )
+                )
                 continue
             historical_found += 1
             if historical_mentions is not None:
-                recognised = (event.event_id, mention.article_id) in historical_mentions
+                recognised = (hit.event_id, mention.article_id) in historical_mentions
             else:
-                recognised = event.historical or not label.history_only
+                recognised = hit.historical or not labelled_event.history_only
             if recognised:
                 historical_recognised += 1
             else:
-                findings.append(Finding("historical_not_recognised", label_id, event.event_id, article.file, mention.evidence))
+                findings.append(
+                    Finding(
+                        "historical_not_recognised",
+                        label_id,
+                        hit.event_id,
+                        article.file,
+                        mention.evidence,
+                    )
+                )
         for label_id in article.events:
-            label = by_id.get(label_id)
-            if label is None or label.event_type not in CONTACT_TYPES:
+            labelled_event = by_id.get(label_id)
+            if labelled_event is None or labelled_event.event_type not in CONTACT_TYPES:
                 continue
             news_total += 1
-            event = match_of_label.get(label_id)
-            if event is not None and (event.event_id, article.file) in mentioned:
+            hit = match_of_label.get(label_id)
+            if hit is not None and (hit.event_id, article.file) in mentioned:
                 news_found += 1
             else:
-                findings.append(Finding("news_mention_missing", label_id, event.event_id if event else None, article.file))
+                findings.append(
+                    Finding(
+                        "news_mention_missing",
+                        label_id,
+                        hit.event_id if hit else None,
+                        article.file,
+                    )
+                )
     alertable = 0
-    for label in required:
-        event = match_of_label.get(label.id)
-        if label.history_only and event is not None and not event.historical:
+    for labelled_event in required:
+        hit = match_of_label.get(labelled_event.id)
+        if labelled_event.history_only and hit is not None and not hit.historical:
             alertable += 1
-            findings.append(Finding("history_alertable", label.id, event.event_id, "history-only contact stored as current", evidence_of.get(event.event_id, "")))
+            findings.append(
+                Finding(
+                    "history_alertable",
+                    labelled_event.id,
+                    hit.event_id,
+                    "history-only contact stored as current",
+                    evidence_of.get(hit.event_id, ""),
+                )
+            )
     spurious = 0
     for (event_id, file), mention in sorted(mentioned.items()):
-        label = label_of_event.get(event_id)
-        if label is None:
+        labelled_event = label_of_event.get(event_id)
+        if labelled_event is None:
             continue
-        if file not in label_files.get(label.id, set()):
+        if file not in label_files.get(labelled_event.id, set()):
             spurious += 1
-            findings.append(Finding("spurious_mention", label.id, event_id, file, mention.evidence))
+            findings.append(
+                Finding("spurious_mention", labelled_event.id, event_id, file, mention.evidence)
+            )
 
     statement_events = {e.event_id for e in events if e.event_type == "statement"}
-    statement_files = {article_files.get(m.article_id) for m in mentions if m.event_id in statement_events}
+    statement_files = {
+        article_files.get(m.article_id) for m in mentions if m.event_id in statement_events
+    }
     statement_articles = [a for a in corpus.articles if a.statements]
     statement_found = sum(1 for a in statement_articles if a.file in statement_files)
 

@@ -22,7 +22,6 @@ import ipaddress
 import logging
 import os
 import random
-import re
 import socket
 import ssl
 import time
@@ -33,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal, TypeVar
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
@@ -53,8 +52,9 @@ BACKOFF_BASE_SECONDS = 1.0
 # Our own back-off never waits longer than this between two tries. A server's
 # Retry-After is honoured as given; when it would overrun `retry_max_seconds` we stop.
 BACKOFF_CAP_SECONDS = 60.0
-# Connections per httpcore pool (see PoolShards in PoliteClient): small enough that the
-# pool's per-request bookkeeping stays cheap; bench/bench_fetch.py measured 4 ≈ 8 < 50.
+# Connections per httpcore pool (PoliteClient keeps several): small enough that the
+# pool's per-request bookkeeping stays cheap. Measured with bare httpx, 2,000 requests
+# at 50 connections, 20 ms latency: pools of 5 took 2.7 s, of 10 4.9 s, one of 50 22.6 s.
 POOL_SHARD_CONNECTIONS = 4
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 # Headers not worth keeping with a fetched page (privacy and size).
@@ -171,7 +171,9 @@ class _AddressGuard(httpcore.AsyncNetworkBackend):
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport, with its connection pool built on the address guard."""
 
-    def __init__(self, limits: httpx.Limits, allow_private: bool, ssl_context: ssl.SSLContext) -> None:
+    def __init__(
+        self, limits: httpx.Limits, allow_private: bool, ssl_context: ssl.SSLContext
+    ) -> None:
         super().__init__(verify=ssl_context, limits=limits, trust_env=False)
         # httpx builds its pool without a way to pass a network backend; this is that pool
         # with one argument more (see httpx/_transports/default.py).
@@ -264,16 +266,23 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def _media_type(headers: httpx.Headers) -> str | None:
-    value = headers.get("content-type")
-    if not value:
-        return None
-    return value.split(";", 1)[0].strip().lower() or None
-
-
 def _status_error(response: httpx.Response) -> str:
     phrase = response.reason_phrase or ""
     return f"HTTP {response.status_code}{' ' + phrase if phrase else ''}"
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched at all (scheme, host, syntax), or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port validates it
+    except ValueError as exc:
+        return f"invalid URL: {exc}: {url}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"unsupported URL scheme: {parts.scheme or '(none)'}: {url}"
+    if not parts.hostname:
+        return f"invalid URL (no host): {url}"
+    return None
 
 
 def _os_reason(exc: BaseException) -> str:
@@ -285,6 +294,8 @@ def _os_reason(exc: BaseException) -> str:
         if id(current) in seen:
             continue
         seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return str(current.strerror)
         if isinstance(current, OSError) and current.errno:
             return os.strerror(current.errno)
         # httpcore wraps the OSError as an argument; anyio chains the real one as cause.
@@ -308,6 +319,8 @@ def _describe(exc: BaseException, config: FetchConfig) -> tuple[str, bool]:
         if "complete message body" in text or "incomplete" in text:
             return f"body shorter than announced (connection closed early): {text}", True
         return f"protocol error: {text or 'server disconnected'}", True
+    if isinstance(exc, httpx.ConnectError) and str(exc).startswith("cannot resolve host"):
+        return str(exc), True
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect: {_os_reason(exc) or 'connection failed'}", True
     if isinstance(exc, httpx.ReadError):
@@ -430,6 +443,9 @@ class PoliteClient:
             return HttpResult(url=url, final_url=current, elapsed_ms=elapsed, **kw)
 
         for _hop in range(self.config.max_redirects + 1):
+            problem = url_problem(current)
+            if problem is not None:
+                return done(outcome="failed", error=one_line(problem))
             if hop_check is not None:
                 reason = await hop_check(current)
                 if reason:
@@ -494,7 +510,9 @@ class PoliteClient:
             sleep=asyncio.sleep,
             reraise=True,
         )
-        result: _Attempt = await retrying(self._attempt, url, headers, body_check, max_bytes, truncate)
+        result: _Attempt = await retrying(
+            self._attempt, url, headers, body_check, max_bytes, truncate
+        )
         return result
 
     async def _attempt(
@@ -510,10 +528,6 @@ class PoliteClient:
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             return _Attempt("failed", error=one_line(_describe(exc, self.config)[0]))
         host = request.url.host.lower()
-        if request.url.scheme not in ("http", "https"):
-            return _Attempt("failed", error=f"unsupported URL scheme: {request.url.scheme}")
-        if not host:
-            return _Attempt("failed", error=one_line(f"invalid URL (no host): {url}"))
         async with self._gate(host).turn(), self._slots:
             shard = self._pick_shard(host)
             self._shard_load[shard] += 1
@@ -593,7 +607,9 @@ class PoliteClient:
             body += decoder.flush(max_bytes + 1 - len(body))
         if len(body) > max_bytes:
             if truncate:
-                return _Attempt("ok", http_status=status, headers=headers, body=bytes(body[:max_bytes]))
+                return _Attempt(
+                    "ok", http_status=status, headers=headers, body=bytes(body[:max_bytes])
+                )
             after = " after decompression" if encoding else ""
             return _Attempt("skipped", http_status=status, headers=headers, error=too_large + after)
         return _Attempt("ok", http_status=status, headers=headers, body=bytes(body))
@@ -675,14 +691,3 @@ def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     """The first value of `name` in a header list (case-insensitive)."""
     low = name.lower()
     return next((v for k, v in headers if k.lower() == low), None)
-
-
-_CHARSET_IN_TYPE = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]+)", re.I)
-
-
-def charset_from_content_type(value: str | None) -> str | None:
-    """The charset parameter of a Content-Type header value, if any."""
-    if not value:
-        return None
-    match = _CHARSET_IN_TYPE.search(value)
-    return match.group(1) if match else None

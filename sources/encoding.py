@@ -13,8 +13,6 @@ import re
 
 from charset_normalizer import from_bytes
 
-from sources.client import charset_from_content_type
-
 # Browsers look for <meta charset> in the first 1024 bytes; pages with long <head>
 # preambles (inline scripts, comments) put it later, so we look a little further.
 META_SCAN_BYTES = 4096
@@ -26,6 +24,7 @@ CHAOS_TIE = 0.01
 _META_CHARSET = re.compile(
     rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
 )
+_CHARSET_IN_TYPE = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]+)", re.IGNORECASE)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -33,6 +32,14 @@ _BOMS = (
 )
 # WHATWG Encoding Standard: these labels all mean windows-1252 on the web.
 _WINDOWS_1252_ALIASES = frozenset({"latin_1", "iso8859-1", "ascii", "cp1252"})
+
+
+def charset_from_content_type(value: str | None) -> str | None:
+    """The charset parameter of a Content-Type header value, if any."""
+    if not value:
+        return None
+    match = _CHARSET_IN_TYPE.search(value)
+    return match.group(1) if match else None
 
 
 def _codec_name(label: str | bytes | None) -> str | None:

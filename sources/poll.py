@@ -4,6 +4,9 @@ Conditional GET: a source's ETag / Last-Modified from the previous run are sent 
 (only when its URL is unchanged), and a 304 gives status "not_modified" with no links.
 Nothing here touches the database: the flow stores new validators only after the
 articles behind the links are committed, so a crash cannot hide links behind a 304.
+robots.txt is not consulted for the sources themselves: the watch names them
+explicitly, as a feed reader's user does (pages found in them are checked, see
+sources/robots.py).
 """
 
 from __future__ import annotations

@@ -139,7 +139,9 @@ def parse_sitemap(data: bytes, source: str) -> SitemapDocument:
             loc = _child_text(entry, "loc")
             if is_http_url(loc):
                 assert loc is not None
-                children.append(ChildSitemap(loc, parse_w3c_datetime(_child_text(entry, "lastmod"))))
+                children.append(
+                    ChildSitemap(loc, parse_w3c_datetime(_child_text(entry, "lastmod")))
+                )
         return SitemapDocument(sitemaps=tuple(children))
     if kind != "urlset":
         raise SourceFormatError(f"not a sitemap: root element <{kind or '?'}>")

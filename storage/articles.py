@@ -24,6 +24,7 @@ def save_article(
     relevant: bool,
     final_url: str | None,
     run_id: str,
+    link_url: str | None = None,
 ) -> bool:
     """Insert one article unless its canonical URL is stored; returns True when inserted."""
     if article_exists(con, article.article_id):
@@ -34,8 +35,8 @@ def save_article(
             article_id, url, canonical_url, source, title, published_at, fetched_at, language,
             text, relevant, duplicate_of, final_url, author, site_name, page_kind,
             published_source, filler_text, filler_reason, content_hash, copy_method,
-            copy_similarity, run_id
-        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            copy_similarity, run_id, link_url
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             article.article_id,
@@ -60,6 +61,7 @@ def save_article(
             copy.method,
             copy.similarity,
             run_id,
+            link_url,
         ],
     )
     return True
@@ -75,3 +77,24 @@ def duplicate_of_map(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str])
         [ids],
     ).fetchall()
     return {r[0]: r[1] for r in rows}
+
+
+def known_link_urls(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> set[str]:
+    """Which of these canonical link URLs lead to a stored article (by its link or its own URL)."""
+    wanted = list(dict.fromkeys(urls))
+    if not wanted:
+        return set()
+    rows = con.execute(
+        """
+        SELECT q.u FROM (SELECT unnest(?::VARCHAR[]) AS u) AS q
+        WHERE q.u IN (SELECT canonical_url FROM articles)
+           OR q.u IN (SELECT link_url FROM articles WHERE link_url IS NOT NULL)
+        """,
+        [wanted],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def article_urls(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """article_id → the URL it was fetched from."""
+    return {r[0]: r[1] for r in con.execute("SELECT article_id, url FROM articles").fetchall()}

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import duckdb
 
-from newswatch.domain import EventChange, ResolutionResult, StoredEvent
+from newswatch.domain import EventChange, Mention, ResolutionResult, StoredEvent
 
 _EVENT_COLUMNS = """
     event_id, event_type, participants, status, event_date, date_earliest, date_latest,
@@ -217,3 +217,16 @@ def event_summaries(con: duckdb.DuckDBPyConnection, event_ids: Iterable[str]) ->
         [ids],
     ).fetchall()
     return {r[0]: r[1] for r in rows}
+
+
+def load_mentions(con: duckdb.DuckDBPyConnection, watch: str) -> list[Mention]:
+    """Every mention of the watch's events."""
+    rows = con.execute(
+        """
+        SELECT m.event_id, m.article_id, m.evidence, m.status, m.asserted_by, m.is_copy
+        FROM event_mentions m JOIN events e USING (event_id)
+        WHERE e.watch = ? ORDER BY m.event_id, m.article_id
+        """,
+        [watch],
+    ).fetchall()
+    return [Mention(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]

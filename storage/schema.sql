@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS articles (
     article_id          VARCHAR PRIMARY KEY,    -- stable hash of canonical_url
     url                 VARCHAR NOT NULL,
     canonical_url       VARCHAR NOT NULL UNIQUE,
+    link_url            VARCHAR,                -- canonical URL of the feed link that led here
     source              VARCHAR,
     title               VARCHAR,
     published_at        TIMESTAMPTZ,

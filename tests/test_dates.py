@@ -49,29 +49,43 @@ def day(expression: str, reference: date = MONDAY, tense: Tense = "unknown") -> 
         ("2025-03-18", "past", date(2025, 3, 18)),
     ],
 )
-def test_day_expressions_resolve_to_their_day(expression: str, tense: Tense, expected: date) -> None:
+def test_day_expressions_resolve_to_their_day(
+    expression: str, tense: Tense, expected: date
+) -> None:
     assert day(expression, tense=tense) == expected
 
 
 def test_a_month_with_its_year_is_the_whole_month() -> None:
-    assert resolve_event_date("since July 2020", MONDAY) == DateRange(date(2020, 7, 1), date(2020, 7, 31))
+    assert resolve_event_date("since July 2020", MONDAY) == DateRange(
+        date(2020, 7, 1), date(2020, 7, 31)
+    )
 
 
 def test_a_month_without_year_is_the_last_one_in_the_past_and_the_next_one_ahead() -> None:
-    assert resolve_event_date("in August", MONDAY, "past") == DateRange(date(2024, 8, 1), date(2024, 8, 31))
-    assert resolve_event_date("in August", MONDAY, "future") == DateRange(date(2025, 8, 1), date(2025, 8, 31))
+    assert resolve_event_date("in August", MONDAY, "past") == DateRange(
+        date(2024, 8, 1), date(2024, 8, 31)
+    )
+    assert resolve_event_date("in August", MONDAY, "future") == DateRange(
+        date(2025, 8, 1), date(2025, 8, 31)
+    )
 
 
 def test_a_year_alone_is_the_whole_year() -> None:
-    assert resolve_event_date("the leaders' 2018 summit", MONDAY) == DateRange(date(2018, 1, 1), date(2018, 12, 31))
+    assert resolve_event_date("the leaders' 2018 summit", MONDAY) == DateRange(
+        date(2018, 1, 1), date(2018, 12, 31)
+    )
 
 
 def test_last_week_is_the_previous_calendar_week() -> None:
-    assert resolve_event_date("last week", MONDAY) == DateRange(date(2025, 3, 10), date(2025, 3, 16))
+    assert resolve_event_date("last week", MONDAY) == DateRange(
+        date(2025, 3, 10), date(2025, 3, 16)
+    )
 
 
 def test_within_two_weeks_runs_from_the_day_to_two_weeks_on() -> None:
-    assert resolve_event_date("within two weeks or so", MONDAY) == DateRange(MONDAY, MONDAY + timedelta(days=14))
+    assert resolve_event_date("within two weeks or so", MONDAY) == DateRange(
+        MONDAY, MONDAY + timedelta(days=14)
+    )
 
 
 def test_numbers_that_are_not_years_are_not_dates() -> None:
@@ -84,12 +98,16 @@ def test_a_lower_case_month_word_is_not_a_date() -> None:
 
 def test_the_dateline_day_is_the_reference_day() -> None:
     published = datetime(2025, 8, 16, 1, 25, tzinfo=UTC)
-    assert reference_day(published, "ANCHORAGE, Alaska, Aug 15 (Agency) - Leaders met.") == date(2025, 8, 15)
+    assert reference_day(published, "ANCHORAGE, Alaska, Aug 15 (Agency) - Leaders met.") == date(
+        2025, 8, 15
+    )
 
 
 def test_a_dateline_far_from_publication_is_ignored() -> None:
     published = datetime(2025, 8, 30, 12, tzinfo=UTC)
-    assert reference_day(published, "ANCHORAGE, Alaska, Aug 15 (Agency) - Leaders met.") == date(2025, 8, 30)
+    assert reference_day(published, "ANCHORAGE, Alaska, Aug 15 (Agency) - Leaders met.") == date(
+        2025, 8, 30
+    )
 
 
 def test_without_dateline_the_reference_is_the_local_day_of_publication() -> None:
@@ -108,7 +126,12 @@ def test_dateline_end_points_past_the_agency() -> None:
 references = st.dates(min_value=date(1950, 1, 1), max_value=date(2090, 12, 31))
 
 
-@given(references, st.sampled_from(WEEKDAYS), st.sampled_from(["", "on ", "late on ", "last ", "next ", "am "]), st.sampled_from(TENSES))
+@given(
+    references,
+    st.sampled_from(WEEKDAYS),
+    st.sampled_from(["", "on ", "late on ", "last ", "next ", "am "]),
+    st.sampled_from(TENSES),
+)
 def test_a_weekday_resolves_within_the_week_around_the_reference(
     reference: date, weekday: str, prefix: str, tense: Tense
 ) -> None:
@@ -118,7 +141,9 @@ def test_a_weekday_resolves_within_the_week_around_the_reference(
 
 
 @given(st.text(max_size=200), references, st.sampled_from(TENSES))
-def test_resolution_never_raises_and_ranges_are_ordered(text: str, reference: date, tense: Tense) -> None:
+def test_resolution_never_raises_and_ranges_are_ordered(
+    text: str, reference: date, tense: Tense
+) -> None:
     resolved = resolve_event_date(text, reference, tense)
     if resolved is not None:
         assert resolved.earliest <= resolved.latest
@@ -126,14 +151,38 @@ def test_resolution_never_raises_and_ranges_are_ordered(text: str, reference: da
 
 @given(
     st.lists(
-        st.sampled_from(["on", "in", "since", "last", "next", "July", "Feb.", "12", "2020", "week", "Tuesday",
-                         "within", "two", "weeks", "ago", "yesterday", "März", "15.", ",", "August 15, 2025"]),
+        st.sampled_from(
+            [
+                "on",
+                "in",
+                "since",
+                "last",
+                "next",
+                "July",
+                "Feb.",
+                "12",
+                "2020",
+                "week",
+                "Tuesday",
+                "within",
+                "two",
+                "weeks",
+                "ago",
+                "yesterday",
+                "März",
+                "15.",
+                ",",
+                "August 15, 2025",
+            ]
+        ),
         max_size=12,
     ),
     references,
     st.sampled_from(TENSES),
 )
-def test_every_found_expression_resolves_to_an_ordered_range(words: list[str], reference: date, tense: Tense) -> None:
+def test_every_found_expression_resolves_to_an_ordered_range(
+    words: list[str], reference: date, tense: Tense
+) -> None:
     text = " ".join(words)
     for mention in find_date_mentions(text):
         assert text[mention.start : mention.end] == mention.text

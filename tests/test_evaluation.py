@@ -29,10 +29,28 @@ def labels() -> dict[str, Any]:
 
 
 def event(
-    event_id: str, kind: EventType, earliest: date, latest: date, status: EventStatus = "confirmed", historical: bool = False
+    event_id: str,
+    kind: EventType,
+    earliest: date,
+    latest: date,
+    status: EventStatus = "confirmed",
+    historical: bool = False,
 ) -> StoredEvent:
     day = earliest if earliest == latest else None
-    return StoredEvent(event_id, kind, ("a", "b"), status, day, earliest, latest, None, event_id, historical, NOW, NOW)
+    return StoredEvent(
+        event_id,
+        kind,
+        ("a", "b"),
+        status,
+        day,
+        earliest,
+        latest,
+        None,
+        event_id,
+        historical,
+        NOW,
+        NOW,
+    )
 
 
 FILES = {"x1": "p1.html", "x2": "p2.html"}
@@ -53,7 +71,12 @@ def perfect() -> tuple[list[StoredEvent], list[Mention]]:
 def test_a_perfect_prediction_scores_one_everywhere() -> None:
     events, mentions = perfect()
     report = evaluate(labels(), events, mentions, FILES)
-    assert (report.precision, report.recall, report.status_accuracy, report.extra_rows) == (1.0, 1.0, 1.0, 0)
+    assert (report.precision, report.recall, report.status_accuracy, report.extra_rows) == (
+        1.0,
+        1.0,
+        1.0,
+        0,
+    )
     assert report.historical_all_recognised
 
 
@@ -83,13 +106,17 @@ def test_a_contact_matching_no_label_is_a_false_positive_with_its_evidence() -> 
 def test_a_missing_contact_lowers_recall() -> None:
     events, mentions = perfect()
     report = evaluate(labels(), events[1:], mentions[2:], FILES)
-    assert report.recall == 0.5 and any(f.kind == "miss" and f.label_id == "call-a" for f in report.findings)
+    assert report.recall == 0.5 and any(
+        f.kind == "miss" and f.label_id == "call-a" for f in report.findings
+    )
 
 
 def test_a_soft_label_is_optional() -> None:
     events, mentions = perfect()
     assert evaluate(labels(), events, mentions, FILES).labelled_contacts == 2
-    soft = event("e5", "call", date(2022, 1, 1), date(2022, 1, 1), status="reported", historical=True)
+    soft = event(
+        "e5", "call", date(2022, 1, 1), date(2022, 1, 1), status="reported", historical=True
+    )
     assert evaluate(labels(), [*events, soft], mentions, FILES).labelled_contacts == 3
 
 
@@ -109,8 +136,16 @@ def test_a_history_only_contact_stored_as_current_is_flagged() -> None:
 
 def test_mention_level_history_flags_are_used_when_given() -> None:
     events, mentions = perfect()
-    assert evaluate(labels(), events, mentions, FILES, historical_mentions={("e2", "x1")}).historical_recognised == 1
-    assert evaluate(labels(), events, mentions, FILES, historical_mentions=set()).historical_recognised == 0
+    assert (
+        evaluate(
+            labels(), events, mentions, FILES, historical_mentions={("e2", "x1")}
+        ).historical_recognised
+        == 1
+    )
+    assert (
+        evaluate(labels(), events, mentions, FILES, historical_mentions=set()).historical_recognised
+        == 0
+    )
 
 
 def test_statements_are_never_counted_as_contacts() -> None:

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def report(request: pytest.FixtureRequest) -> EvaluationReport:
+def report() -> EvaluationReport:
     from tests.conftest import CORPUS, require
 
     corpus = require(CORPUS)
@@ -29,7 +29,9 @@ def report(request: pytest.FixtureRequest) -> EvaluationReport:
     pages = []
     for entry in raw["articles"]:
         html = (corpus / entry["file"]).read_text(encoding="utf-8")
-        pages.append((entry, clean.clean_page(html, "https://" + entry["outlet"] + entry["url_path"])))
+        pages.append(
+            (entry, clean.clean_page(html, "https://" + entry["outlet"] + entry["url_path"]))
+        )
     pages.sort(key=lambda p: (p[0]["batch"], p[1].published_at or datetime.max.replace(tzinfo=UTC)))
     stored: dict[str, StoredEvent] = {}
     mentions: list[Mention] = []
@@ -46,14 +48,18 @@ def report(request: pytest.FixtureRequest) -> EvaluationReport:
             originals.add(group or "")
             files[article.article_id] = entry["file"]
             batch.append((article, article.article_id, is_copy, extractor.extract(article, watch)))
-        result = resolve_events(batch, list(stored.values()), watch, datetime(2025, 10, 24, tzinfo=UTC))
+        result = resolve_events(
+            batch, list(stored.values()), watch, datetime(2025, 10, 24, tzinfo=UTC)
+        )
         stored.update((c.event.event_id, c.event) for c in result.changes)
         for m in result.mentions:
             cands = next(c for _, a, _, c in batch if a == m.article_id)
             if any(c.historical and c.evidence in m.evidence for c in cands):
                 history.add((m.event_id, m.article_id))
         mentions.extend(result.mentions)
-    return evaluate(raw and parse_labels(raw), list(stored.values()), mentions, files, historical_mentions=history)
+    return evaluate(
+        parse_labels(raw), list(stored.values()), mentions, files, historical_mentions=history
+    )
 
 
 def test_contact_recall_and_precision_reach_095(report: EvaluationReport) -> None:

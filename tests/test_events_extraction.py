@@ -35,7 +35,9 @@ def make_article(text: str, published: datetime | None = TUESDAY, **fields: obje
     return Article(**base)  # type: ignore[arg-type]
 
 
-def extract(text: str, published: datetime | None = TUESDAY, **fields: object) -> list[CandidateEvent]:
+def extract(
+    text: str, published: datetime | None = TUESDAY, **fields: object
+) -> list[CandidateEvent]:
     return RuleBasedExtractor().extract(make_article(text, published, **fields), WATCH)
 
 
@@ -55,24 +57,40 @@ def only_contact(found: list[CandidateEvent]) -> CandidateEvent:
 def test_a_phone_call_told_plainly_is_a_confirmed_call_on_its_day() -> None:
     found = extract("Donald Trump and Vladimir Putin spoke by phone on Monday about energy prices.")
     call = only_contact(found)
-    assert (call.event_type, call.status, call.event_date) == ("call", "confirmed", date(2025, 3, 17))
+    assert (call.event_type, call.status, call.event_date) == (
+        "call",
+        "confirmed",
+        date(2025, 3, 17),
+    )
 
 
 def test_a_video_call_is_a_call() -> None:
-    call = only_contact(extract("Vladimir Putin held a video call with Donald Trump on Monday evening."))
+    call = only_contact(
+        extract("Vladimir Putin held a video call with Donald Trump on Monday evening.")
+    )
     assert call.event_type == "call"
 
 
 def test_meeting_in_a_city_is_a_meeting_with_its_place() -> None:
     found = extract("Donald Trump met Vladimir Putin in Geneva on Saturday for two hours.")
     meeting = only_contact(found)
-    assert (meeting.event_type, meeting.location, meeting.event_date) == ("meeting", "Geneva", date(2025, 3, 15))
+    assert (meeting.event_type, meeting.location, meeting.event_date) == (
+        "meeting",
+        "Geneva",
+        date(2025, 3, 15),
+    )
 
 
 def test_a_letter_passed_through_an_envoy_is_a_message() -> None:
-    text = "Vladimir Putin sent a letter to Donald Trump through an envoy on Sunday, the Kremlin said."
+    text = (
+        "Vladimir Putin sent a letter to Donald Trump through an envoy on Sunday, the Kremlin said."
+    )
     message = only_contact(extract(text))
-    assert (message.event_type, message.status, message.asserted_by) == ("message", "confirmed", "the Kremlin")
+    assert (message.event_type, message.status, message.asserted_by) == (
+        "message",
+        "confirmed",
+        "the Kremlin",
+    )
 
 
 def test_participants_are_the_watch_pair_sorted() -> None:
@@ -84,7 +102,9 @@ def test_participants_are_the_watch_pair_sorted() -> None:
 
 
 def test_willingness_to_meet_is_a_statement_not_a_contact() -> None:
-    found = extract("Vladimir Putin said he was willing to meet Donald Trump to discuss arms control.")
+    found = extract(
+        "Vladimir Putin said he was willing to meet Donald Trump to discuss arms control."
+    )
     assert not contacts(found)
     assert [c.event_type for c in found] == ["statement"]
 
@@ -96,7 +116,9 @@ def test_any_time_they_want_is_a_statement() -> None:
 
 
 def test_an_invitation_is_a_statement_but_the_call_it_came_in_is_a_call() -> None:
-    found = extract("Putin invited Trump to visit Moscow during a phone call on Monday, the Kremlin said.")
+    found = extract(
+        "Putin invited Trump to visit Moscow during a phone call on Monday, the Kremlin said."
+    )
     assert only_contact(found).event_type == "call"
     invitation = extract("Putin invited Trump to visit Moscow, the Kremlin said.")
     assert not contacts(invitation)
@@ -110,17 +132,29 @@ def test_a_future_contact_without_day_place_or_schedule_is_a_statement() -> None
 
 
 def test_a_call_announced_for_a_weekday_is_planned_for_the_next_one() -> None:
-    call = only_contact(extract("The Kremlin said Vladimir Putin will speak with Donald Trump on Thursday."))
-    assert (call.status, call.event_date, call.asserted_by) == ("planned", date(2025, 3, 20), "the Kremlin")
+    call = only_contact(
+        extract("The Kremlin said Vladimir Putin will speak with Donald Trump on Thursday.")
+    )
+    assert (call.status, call.event_date, call.asserted_by) == (
+        "planned",
+        date(2025, 3, 20),
+        "the Kremlin",
+    )
 
 
 def test_will_talk_today_at_a_clock_time_is_planned_today() -> None:
-    call = only_contact(extract("Donald Trump will talk to Vladimir Putin today at 17:00, the White House said."))
+    call = only_contact(
+        extract("Donald Trump will talk to Vladimir Putin today at 17:00, the White House said.")
+    )
     assert (call.status, call.event_date) == ("planned", date(2025, 3, 18))
 
 
 def test_a_call_being_arranged_without_a_day_is_planned_within_the_horizon() -> None:
-    call = only_contact(extract("Aides to Donald Trump are arranging a phone call with Vladimir Putin, officials said."))
+    call = only_contact(
+        extract(
+            "Aides to Donald Trump are arranging a phone call with Vladimir Putin, officials said."
+        )
+    )
     assert call.status == "planned"
     assert call.date_earliest == date(2025, 3, 18) and call.date_latest is not None
     assert call.date_latest > call.date_earliest
@@ -129,7 +163,11 @@ def test_a_call_being_arranged_without_a_day_is_planned_within_the_horizon() -> 
 def test_a_contact_known_only_from_sources_is_reported() -> None:
     text = "Donald Trump spoke with Vladimir Putin by phone last week, according to people familiar with the matter."
     call = only_contact(extract(text))
-    assert (call.status, call.date_earliest, call.date_latest) == ("reported", date(2025, 3, 10), date(2025, 3, 16))
+    assert (call.status, call.date_earliest, call.date_latest) == (
+        "reported",
+        date(2025, 3, 10),
+        date(2025, 3, 16),
+    )
 
 
 def test_a_reported_call_without_a_day_ranges_up_to_the_report() -> None:
@@ -143,7 +181,11 @@ def test_a_reported_call_without_a_day_ranges_up_to_the_report() -> None:
 def test_a_participant_saying_so_confirms_and_is_who_asserts_it() -> None:
     text = "Donald Trump said on Monday he had held a long call with Vladimir Putin. The Kremlin confirmed the call."
     call = only_contact(extract(text))
-    assert (call.status, call.event_date, call.asserted_by) == ("confirmed", date(2025, 3, 17), "the Kremlin")
+    assert (call.status, call.event_date, call.asserted_by) == (
+        "confirmed",
+        date(2025, 3, 17),
+        "the Kremlin",
+    )
 
 
 def test_a_spokesman_denying_the_call_makes_it_denied() -> None:
@@ -163,14 +205,23 @@ def test_no_such_call_took_place_is_a_denial() -> None:
 def test_a_called_off_meeting_is_cancelled() -> None:
     text = "Donald Trump said he had called off his planned meeting with Vladimir Putin in Vienna."
     meeting = only_contact(extract(text))
-    assert (meeting.event_type, meeting.status, meeting.location) == ("meeting", "cancelled", "Vienna")
+    assert (meeting.event_type, meeting.status, meeting.location) == (
+        "meeting",
+        "cancelled",
+        "Vienna",
+    )
 
 
 # -- what is not an event ------------------------------------------------------------------
 
 
 def test_a_negated_intention_is_nothing() -> None:
-    assert extract("Vladimir Putin has no plans to call Donald Trump, his spokesman Dmitry Peskov said.") == []
+    assert (
+        extract(
+            "Vladimir Putin has no plans to call Donald Trump, his spokesman Dmitry Peskov said."
+        )
+        == []
+    )
 
 
 def test_a_question_is_nothing() -> None:
@@ -178,7 +229,9 @@ def test_a_question_is_nothing() -> None:
 
 
 def test_a_hypothetical_meeting_is_not_a_contact() -> None:
-    assert not contacts(extract("Any meeting between Donald Trump and Vladimir Putin would be watched closely."))
+    assert not contacts(
+        extract("Any meeting between Donald Trump and Vladimir Putin would be watched closely.")
+    )
 
 
 def test_a_call_with_someone_else_is_not_the_pairs_contact() -> None:
@@ -195,7 +248,9 @@ def test_a_meeting_between_ministers_is_not_the_pairs_contact() -> None:
 
 
 def test_a_public_post_naming_the_other_leader_is_not_a_message() -> None:
-    assert not contacts(extract("Donald Trump wrote on social media that Vladimir Putin must stop the strikes."))
+    assert not contacts(
+        extract("Donald Trump wrote on social media that Vladimir Putin must stop the strikes.")
+    )
 
 
 def test_filler_text_is_never_read() -> None:
@@ -204,7 +259,10 @@ def test_filler_text_is_never_read() -> None:
 
 
 def test_a_listing_page_yields_nothing() -> None:
-    assert extract("Donald Trump and Vladimir Putin met in Vienna on Monday.", page_kind="listing") == []
+    assert (
+        extract("Donald Trump and Vladimir Putin met in Vienna on Monday.", page_kind="listing")
+        == []
+    )
 
 
 # -- who is who ------------------------------------------------------------------------------
@@ -221,7 +279,9 @@ def test_a_role_title_names_the_actor_only_while_he_holds_it() -> None:
 
 
 def test_his_american_counterpart_names_the_actor_with_that_demonym() -> None:
-    call = only_contact(extract("Vladimir Putin spoke by phone with his American counterpart on Monday."))
+    call = only_contact(
+        extract("Vladimir Putin spoke by phone with his American counterpart on Monday.")
+    )
     assert call.event_type == "call"
 
 
@@ -242,7 +302,9 @@ def test_a_possessive_names_the_caller() -> None:
 
 def test_german_text_with_am_dienstag_resolves_to_the_tuesday_before() -> None:
     wednesday = datetime(2025, 3, 19, 6, 30, tzinfo=UTC)
-    call = only_contact(extract("Am Dienstag telefonierte Wladimir Putin mit Donald Trump.", published=wednesday))
+    call = only_contact(
+        extract("Am Dienstag telefonierte Wladimir Putin mit Donald Trump.", published=wednesday)
+    )
     assert (call.event_type, call.event_date) == ("call", date(2025, 3, 18))
 
 
@@ -257,7 +319,9 @@ def test_today_is_the_local_day_of_the_dateline_not_the_utc_day() -> None:
 
 def test_today_is_the_local_day_of_a_published_time_with_its_own_zone() -> None:
     evening_in_alaska = datetime(2025, 8, 15, 17, 25, tzinfo=ZoneInfo("America/Anchorage"))
-    found = extract("Donald Trump and Vladimir Putin met today in Anchorage.", published=evening_in_alaska)
+    found = extract(
+        "Donald Trump and Vladimir Putin met today in Anchorage.", published=evening_in_alaska
+    )
     assert only_contact(found).event_date == date(2025, 8, 15)
 
 
@@ -274,26 +338,39 @@ def test_first_contact_since_a_date_names_an_older_contact_as_history() -> None:
     text = "Donald Trump and Vladimir Putin met in Rome on Monday, their first meeting since Helsinki in July 2018."
     found = contacts(extract(text))
     old = [c for c in found if c.historical]
-    assert [(c.date_earliest, c.date_latest, c.location) for c in old] == [(date(2018, 7, 1), date(2018, 7, 31), "Helsinki")]
+    assert [(c.date_earliest, c.date_latest, c.location) for c in old] == [
+        (date(2018, 7, 1), date(2018, 7, 31), "Helsinki")
+    ]
     assert only_contact(found).event_date == date(2025, 3, 17)
 
 
 def test_last_spoke_on_an_old_date_is_history() -> None:
-    found = extract("Donald Trump praised Vladimir Putin. The two leaders last spoke on May 3, 2019.")
+    found = extract(
+        "Donald Trump praised Vladimir Putin. The two leaders last spoke on May 3, 2019."
+    )
     (old,) = contacts(found)
     assert (old.historical, old.event_date) == (True, date(2019, 5, 3))
 
 
 def test_a_contact_mentioned_after_the_lead_is_background() -> None:
-    text = "Donald Trump and Vladimir Putin spoke by phone on Monday. They had also spoken on March 3."
+    text = (
+        "Donald Trump and Vladimir Putin spoke by phone on Monday. They had also spoken on March 3."
+    )
     found = contacts(extract(text))
-    assert {(c.event_date, c.historical) for c in found} == {(date(2025, 3, 17), False), (date(2025, 3, 3), True)}
+    assert {(c.event_date, c.historical) for c in found} == {
+        (date(2025, 3, 17), False),
+        (date(2025, 3, 3), True),
+    }
 
 
 def test_a_month_only_date_is_that_months_range() -> None:
     found = extract("Donald Trump and Vladimir Putin last met in person in January.")
     (old,) = contacts(found)
-    assert (old.date_earliest, old.date_latest, old.historical) == (date(2025, 1, 1), date(2025, 1, 31), True)
+    assert (old.date_earliest, old.date_latest, old.historical) == (
+        date(2025, 1, 1),
+        date(2025, 1, 31),
+        True,
+    )
 
 
 # -- evidence, vocabulary, cost ----------------------------------------------------------------
@@ -328,9 +405,15 @@ demonyms = ["German"]
 pair = ["macron", "merz"]
 """
     )
-    article = make_article("Emmanuel Macron spoke by phone with his German counterpart on Monday, the Elysee said.")
+    article = make_article(
+        "Emmanuel Macron spoke by phone with his German counterpart on Monday, the Elysee said."
+    )
     (call,) = RuleBasedExtractor().extract(article, other)
-    assert (call.event_type, call.participants, call.status) == ("call", ("macron", "merz"), "confirmed")
+    assert (call.event_type, call.participants, call.status) == (
+        "call",
+        ("macron", "merz"),
+        "confirmed",
+    )
     assert RuleBasedExtractor().extract(article, WATCH) == []
 
 
@@ -347,15 +430,39 @@ def test_extractor_for_gives_the_rule_based_extractor_by_default() -> None:
 @given(
     st.lists(
         st.sampled_from(
-            ["Trump", "Putin", "met", "called", "the two leaders", "on Tuesday", "denied", "will", "call", ",", ".",
-             "the Kremlin said", "his Russian counterpart", "in July 2020", "since", "no", "Zelensky", "talks", "\n"]
+            [
+                "Trump",
+                "Putin",
+                "met",
+                "called",
+                "the two leaders",
+                "on Tuesday",
+                "denied",
+                "will",
+                "call",
+                ",",
+                ".",
+                "the Kremlin said",
+                "his Russian counterpart",
+                "in July 2020",
+                "since",
+                "no",
+                "Zelensky",
+                "talks",
+                "\n",
+            ]
         )
         | st.text(max_size=12),
         max_size=40,
     ),
-    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)) | st.none(),
+    st.datetimes(
+        min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+    )
+    | st.none(),
 )
-def test_extraction_never_raises_and_keeps_its_promises(words: list[str], published: datetime | None) -> None:
+def test_extraction_never_raises_and_keeps_its_promises(
+    words: list[str], published: datetime | None
+) -> None:
     text = " ".join(words)
     article = make_article(text, published)
     for candidate in RuleBasedExtractor().extract(article, WATCH):

@@ -30,7 +30,9 @@ def test_windows_1252_page_without_charset_is_detected() -> None:
 
 def test_header_charset_wins_over_meta() -> None:
     body = ('<meta charset="utf-8"><p>Müller</p>').encode("iso-8859-1")
-    assert decode_html(body, "text/html; charset=ISO-8859-1") == '<meta charset="utf-8"><p>Müller</p>'
+    assert (
+        decode_html(body, "text/html; charset=ISO-8859-1") == '<meta charset="utf-8"><p>Müller</p>'
+    )
 
 
 def test_meta_charset_is_used_when_the_header_has_none() -> None:
@@ -68,8 +70,12 @@ def loopback() -> Iterator[LoopbackServer]:
         yield server
 
 
-def test_fetched_windows_1252_page_decodes_accents_and_curly_quotes(loopback: LoopbackServer) -> None:
-    loopback.routes["/fr"] = lambda _r: Reply(200, FRENCH.encode("cp1252"), {"Content-Type": "text/html"})
+def test_fetched_windows_1252_page_decodes_accents_and_curly_quotes(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.routes["/fr"] = lambda _r: Reply(
+        200, FRENCH.encode("cp1252"), {"Content-Type": "text/html"}
+    )
     link = CandidateLink(url=loopback.url("/fr"), canonical_url=loopback.url("/fr"), source="t")
     (page,) = fetch_pages([link], FetchConfig(allow_private_hosts=True, retries=0), "t")
     assert page.status == "ok"

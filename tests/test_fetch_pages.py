@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -105,10 +106,8 @@ class RawServer:
                 if not chunk:
                     return
                 head += chunk
-            try:
+            with contextlib.suppress(OSError):  # the client hung up, as some tests intend
                 self.handle(conn)
-            except OSError:
-                pass  # the client hung up, as some tests intend
 
     def __enter__(self) -> RawServer:
         self._thread.start()
@@ -158,7 +157,9 @@ def test_user_agent_header_is_sent(loopback: LoopbackServer) -> None:
 def test_one_page_per_link_in_the_order_given(loopback: LoopbackServer) -> None:
     loopback.routes["/ok"] = html_reply()
     loopback.routes["/slow"] = lambda _r: Reply(200, HTML, {"Content-Type": "text/html"}, delay=0.2)
-    loopback.routes["/pdf"] = lambda _r: Reply(200, b"%PDF-1.7", {"Content-Type": "application/pdf"})
+    loopback.routes["/pdf"] = lambda _r: Reply(
+        200, b"%PDF-1.7", {"Content-Type": "application/pdf"}
+    )
     urls = [loopback.url(p) for p in ("/slow", "/missing", "/ok", "/pdf", "/ok")]
     pages = fetch_pages([link(u) for u in urls], config(), UA)
     assert [p.link.url for p in pages] == urls
@@ -309,7 +310,12 @@ def test_not_found_fails_without_retry(loopback: LoopbackServer) -> None:
 
 
 def test_429_waits_for_retry_after_then_succeeds(loopback: LoopbackServer) -> None:
-    answers = iter([Reply(429, b"slow down", {"Retry-After": "1"}), Reply(200, HTML, {"Content-Type": "text/html"})])
+    answers = iter(
+        [
+            Reply(429, b"slow down", {"Retry-After": "1"}),
+            Reply(200, HTML, {"Content-Type": "text/html"}),
+        ]
+    )
     times: list[float] = []
 
     def limited(_req: Request) -> Reply:
@@ -359,7 +365,10 @@ def test_redirect_loop_fails(loopback: LoopbackServer) -> None:
     loopback.routes["/b"] = lambda _r: Reply(302, b"", {"Location": loopback.url("/a")})
     page = fetch_one(loopback.url("/a"))
     assert page.status == "failed"
-    assert page.error == f"redirect loop: {loopback.url('/a')} → {loopback.url('/b')} → {loopback.url('/a')}"
+    assert (
+        page.error
+        == f"redirect loop: {loopback.url('/a')} → {loopback.url('/b')} → {loopback.url('/a')}"
+    )
 
 
 def test_redirect_chain_longer_than_max_redirects_fails(loopback: LoopbackServer) -> None:
@@ -384,10 +393,29 @@ def test_refused_connection_fails_with_the_reason() -> None:
     assert (page.status, page.error) == ("failed", "cannot connect: Connection refused")
 
 
-def test_unsupported_scheme_fails() -> None:
-    page = fetch_one("ftp://files.example/a.html")
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("ftp://files.example/a.html", "unsupported URL scheme: ftp: ftp://files.example/a.html"),
+        ("javascript:alert(1)", "unsupported URL scheme: javascript: javascript:alert(1)"),
+        ("/relative/path", "unsupported URL scheme: (none): /relative/path"),
+        ("http://", "invalid URL (no host): http://"),
+        ("http://[::1", "invalid URL: Invalid IPv6 URL: http://[::1"),
+        (
+            "http://a.example:99999/",
+            "invalid URL: Port out of range 0-65535: http://a.example:99999/",
+        ),
+    ],
+)
+def test_urls_that_cannot_be_fetched_fail_with_the_reason(url: str, error: str) -> None:
+    page = fetch_one(url)
+    assert (page.status, page.error) == ("failed", error)
+
+
+def test_unknown_host_fails_naming_it() -> None:
+    page = fetch_one("http://no-such-host.invalid/a")  # .invalid never resolves (RFC 6761)
     assert page.status == "failed" and page.error is not None
-    assert page.error.startswith("unsupported URL scheme")
+    assert page.error.startswith("cannot resolve host no-such-host.invalid: ")
 
 
 # --- politeness ---------------------------------------------------------------------
@@ -478,5 +506,5 @@ def test_per_host_delay_spaces_request_starts(loopback: LoopbackServer) -> None:
         UA,
     )
     starts = sorted(stats["starts"])
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    assert len(starts) == 4 and min(gaps) >= 0.13
+    # The span, not each gap: one late arrival must not make the next gap look short.
+    assert len(starts) == 4 and starts[-1] - starts[0] >= 3 * 0.15 * 0.9

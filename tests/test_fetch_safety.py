@@ -53,7 +53,14 @@ def test_non_public_addresses_are_refused(address: str) -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["93.184.216.34", "8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"],
+    [
+        "93.184.216.34",
+        "8.8.8.8",
+        "1.1.1.1",
+        "2606:4700:4700::1111",
+        "::ffff:8.8.8.8",
+        "64:ff9b::808:808",
+    ],
 )
 def test_public_addresses_are_allowed(address: str) -> None:
     assert is_public_address(address)
@@ -84,9 +91,7 @@ def test_redirect_to_a_private_address_is_refused(
     monkeypatch.setattr(sources.client, "is_public_address", lambda a: a == "127.0.0.1")
     port = loopback.base_url.rsplit(":", 1)[1]
     loopback.routes["/go"] = lambda _r: Reply(302, b"", {"Location": f"http://127.0.0.2:{port}/in"})
-    (page,) = fetch_pages(
-        [_link(loopback.url("/go"))], FetchConfig(respect_robots=False), "t"
-    )
+    (page,) = fetch_pages([_link(loopback.url("/go"))], FetchConfig(respect_robots=False), "t")
     assert page.status == "failed" and page.error is not None
     assert page.error.startswith("refused: host 127.0.0.2 resolves to non-public address 127.0.0.2")
     assert page.final_url == f"http://127.0.0.2:{port}/in"

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from extractors.resolution import next_status, resolve_events
 from newswatch.config import load_watch
-from newswatch.domain import Article, CandidateEvent, EventStatus, EventType, ResolutionResult, StoredEvent
+from newswatch.domain import (
+    Article,
+    CandidateEvent,
+    EventStatus,
+    EventType,
+    ResolutionResult,
+    StoredEvent,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 WATCH = load_watch(REPO / "deployments" / "watches" / "trump-putin.toml")
@@ -33,11 +40,24 @@ def candidate(
     evidence: str = "They spoke.",
     participants: tuple[str, ...] = PAIR,
 ) -> CandidateEvent:
-    return CandidateEvent(kind, participants, status, earliest, latest or earliest, evidence, by, None, None, historical)
+    return CandidateEvent(
+        kind,
+        participants,
+        status,
+        earliest,
+        latest or earliest,
+        evidence,
+        by,
+        None,
+        None,
+        historical,
+    )
 
 
 def run(
-    items: Sequence[tuple[int, Sequence[CandidateEvent]]], existing: Sequence[StoredEvent] = (), copies: Sequence[int] = ()
+    items: Sequence[tuple[int, Sequence[CandidateEvent]]],
+    existing: Sequence[StoredEvent] = (),
+    copies: Sequence[int] = (),
 ) -> ResolutionResult:
     batch = [(article(n), f"a{n}", n in copies, list(cands)) for n, cands in items]
     return resolve_events(batch, list(existing), WATCH, NOW)
@@ -49,7 +69,9 @@ def stored(result: ResolutionResult) -> list[StoredEvent]:
 
 def test_articles_about_the_same_call_make_one_event_with_one_mention_each() -> None:
     day = date(2025, 3, 18)
-    result = run([(1, [candidate("confirmed", day)]), (2, [candidate("confirmed", day)])], copies=[2])
+    result = run(
+        [(1, [candidate("confirmed", day)]), (2, [candidate("confirmed", day)])], copies=[2]
+    )
     (event,) = stored(result)
     assert event.event_date == day and event.status == "confirmed"
     assert [(m.article_id, m.is_copy) for m in result.mentions] == [("a1", False), ("a2", True)]
@@ -61,20 +83,35 @@ def test_a_planned_call_that_happens_is_one_event_that_moves_to_confirmed() -> N
     (planned,) = stored(first)
     second = run([(2, [candidate("confirmed", day, by="Donald Trump")])], existing=[planned])
     (change,) = second.changes
-    assert (change.is_new, change.previous_status, change.event.status) == (False, "planned", "confirmed")
+    assert (change.is_new, change.previous_status, change.event.status) == (
+        False,
+        "planned",
+        "confirmed",
+    )
     assert change.event.event_id == planned.event_id
 
 
 def test_a_report_then_a_denial_ends_denied_and_the_summary_names_both_sides() -> None:
     result = run(
         [
-            (1, [candidate("reported", date(2025, 3, 3), date(2025, 3, 10), by="The Daily Example")]),
+            (
+                1,
+                [
+                    candidate(
+                        "reported", date(2025, 3, 3), date(2025, 3, 10), by="The Daily Example"
+                    )
+                ],
+            ),
             (2, [candidate("denied", date(2025, 3, 4), date(2025, 3, 11), by="the Kremlin")]),
         ]
     )
     (event,) = stored(result)
     assert event.status == "denied"
-    assert event.summary is not None and "The Daily Example" in event.summary and "the Kremlin" in event.summary
+    assert (
+        event.summary is not None
+        and "The Daily Example" in event.summary
+        and "the Kremlin" in event.summary
+    )
     assert {m.status for m in result.mentions} == {"reported", "denied"}
 
 
@@ -86,7 +123,11 @@ def test_a_plan_that_is_called_off_ends_cancelled() -> None:
         ]
     )
     (event,) = stored(result)
-    assert (event.status, event.date_earliest, event.date_latest) == ("cancelled", date(2025, 3, 16), date(2025, 3, 30))
+    assert (event.status, event.date_earliest, event.date_latest) == (
+        "cancelled",
+        date(2025, 3, 16),
+        date(2025, 3, 30),
+    )
 
 
 def test_a_confirmation_is_not_undone_by_a_later_denial() -> None:
@@ -97,31 +138,57 @@ def test_a_confirmation_is_not_undone_by_a_later_denial() -> None:
 
 def test_a_historical_mention_never_moves_the_status() -> None:
     day = date(2025, 3, 25)
-    result = run([(1, [candidate("planned", day)]), (2, [candidate("confirmed", day, historical=True)])])
+    result = run(
+        [(1, [candidate("planned", day)]), (2, [candidate("confirmed", day, historical=True)])]
+    )
     (event,) = stored(result)
     assert event.status == "planned" and not event.historical
     assert len(result.mentions) == 2
 
 
 def test_an_event_known_only_as_background_is_historical() -> None:
-    (event,) = stored(run([(1, [candidate("confirmed", date(2018, 7, 16), kind="meeting", historical=True)])]))
+    (event,) = stored(
+        run([(1, [candidate("confirmed", date(2018, 7, 16), kind="meeting", historical=True)])])
+    )
     assert event.historical
 
 
 def test_a_range_narrows_when_a_later_article_gives_the_day() -> None:
-    result = run([(1, [candidate("planned", date(2025, 3, 18), date(2025, 4, 17))]), (2, [candidate("confirmed", date(2025, 3, 25))])])
+    result = run(
+        [
+            (1, [candidate("planned", date(2025, 3, 18), date(2025, 4, 17))]),
+            (2, [candidate("confirmed", date(2025, 3, 25))]),
+        ]
+    )
     (event,) = stored(result)
     assert (event.event_date, event.date_earliest, event.date_latest) == (date(2025, 3, 25),) * 3
 
 
 def test_a_wider_range_does_not_widen_or_shift_the_day() -> None:
     day = date(2025, 3, 18)
-    (event,) = stored(run([(1, [candidate("confirmed", day)]), (2, [candidate("confirmed", date(2025, 3, 11), date(2025, 3, 19))])]))
+    (event,) = stored(
+        run(
+            [
+                (1, [candidate("confirmed", day)]),
+                (2, [candidate("confirmed", date(2025, 3, 11), date(2025, 3, 19))]),
+            ]
+        )
+    )
     assert event.event_date == day
 
 
 def test_contacts_on_different_days_are_different_events() -> None:
-    result = run([(1, [candidate("confirmed", date(2025, 2, 12)), candidate("confirmed", date(2025, 3, 18))])])
+    result = run(
+        [
+            (
+                1,
+                [
+                    candidate("confirmed", date(2025, 2, 12)),
+                    candidate("confirmed", date(2025, 3, 18)),
+                ],
+            )
+        ]
+    )
     assert len(stored(result)) == 2
 
 
@@ -132,7 +199,9 @@ def test_a_call_and_a_meeting_on_one_day_are_different_events() -> None:
 
 
 def test_a_candidate_for_another_pair_is_ignored() -> None:
-    result = run([(1, [candidate("confirmed", date(2025, 3, 18), participants=("trump", "zelensky"))])])
+    result = run(
+        [(1, [candidate("confirmed", date(2025, 3, 18), participants=("trump", "zelensky"))])]
+    )
     assert result.changes == () and result.mentions == ()
 
 
@@ -152,7 +221,9 @@ def test_a_new_mention_alone_changes_no_row_but_is_returned() -> None:
 def test_previous_status_is_the_status_stored_before_the_batch() -> None:
     day = date(2025, 3, 18)
     (planned,) = stored(run([(1, [candidate("planned", day)])]))
-    batch = run([(2, [candidate("reported", day)]), (3, [candidate("confirmed", day)])], existing=[planned])
+    batch = run(
+        [(2, [candidate("reported", day)]), (3, [candidate("confirmed", day)])], existing=[planned]
+    )
     (change,) = batch.changes
     assert (change.previous_status, change.event.status) == ("planned", "confirmed")
 
@@ -160,12 +231,25 @@ def test_previous_status_is_the_status_stored_before_the_batch() -> None:
 def test_new_events_have_no_previous_status_and_a_summary() -> None:
     (change,) = run([(1, [candidate("confirmed", date(2025, 3, 18), by="the Kremlin")])]).changes
     assert change.is_new and change.previous_status is None
-    assert change.event.summary == "Trump and Putin spoke by phone on 2025-03-18; confirmed by the Kremlin"
+    assert (
+        change.event.summary
+        == "Trump and Putin spoke by phone on 2025-03-18; confirmed by the Kremlin"
+    )
 
 
 def test_two_candidates_of_one_article_for_one_event_make_one_mention() -> None:
     day = date(2025, 3, 18)
-    result = run([(1, [candidate("confirmed", day, evidence="A."), replace(candidate("confirmed", day), evidence="B.")])])
+    result = run(
+        [
+            (
+                1,
+                [
+                    candidate("confirmed", day, evidence="A."),
+                    replace(candidate("confirmed", day), evidence="B."),
+                ],
+            )
+        ]
+    )
     (mention,) = result.mentions
     assert mention.evidence == "A. B."
 

@@ -33,7 +33,10 @@ def test_rss_items_become_links_with_utc_dates_and_feed_language() -> None:
     assert first.title == "Leaders speak by phone for “over an hour”"
     assert first.published_at == datetime(2025, 2, 12, 18, 30, tzinfo=UTC)
     assert first.language == "en"
-    assert first.canonical_url == "https://harbourtimes.example/world/2025/02/12/leaders-speak-by-phone"
+    assert (
+        first.canonical_url
+        == "https://harbourtimes.example/world/2025/02/12/leaders-speak-by-phone"
+    )
 
 
 def test_rss_duplicates_by_canonical_url_and_linkless_items_are_dropped() -> None:
@@ -67,7 +70,7 @@ def test_atom_prefers_published_then_updated_and_strips_html_titles() -> None:
 
 
 def test_malformed_feed_is_a_format_error_naming_the_fault() -> None:
-    with pytest.raises(SourceFormatError, match="malformed feed: .*line 2"):
+    with pytest.raises(SourceFormatError, match=r"malformed feed: .*line 2"):
         parse_feed(fixture("malformed_feed.xml"), "broken")
 
 
@@ -100,7 +103,9 @@ def test_feed_bytes_are_never_read_as_a_file_name(tmp_path: Path) -> None:
 
 
 def test_google_news_url_is_built_from_query_language_and_country() -> None:
-    url = google_news_url(Source(kind="google_news", query="Trump Putin", language="de", country="de"))
+    url = google_news_url(
+        Source(kind="google_news", query="Trump Putin", language="de", country="de")
+    )
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "news.google.com", "/rss/search")
@@ -114,7 +119,9 @@ def test_google_news_english_uses_a_regional_hl_and_keeps_an_explicit_when() -> 
     assert query["q"] == ["summit when:7d"]
 
 
-@pytest.mark.parametrize(("span", "when"), [("1d", "1d"), ("3h", "3h"), ("1w", "7d"), ("15min", "1h"), ("x", None)])
+@pytest.mark.parametrize(
+    ("span", "when"), [("1d", "1d"), ("3h", "3h"), ("1w", "7d"), ("15min", "1h"), ("x", None)]
+)
 def test_timespans_translate_to_google_when(span: str, when: str | None) -> None:
     assert google_when(span) == when
 
@@ -122,9 +129,17 @@ def test_timespans_translate_to_google_when(span: str, when: str | None) -> None
 def test_google_news_publisher_url_from_description_link() -> None:
     links = parse_google_news(fixture("google_news.xml"), "gn")
     coastal = links[1]
-    assert coastal.url == "https://www.coastalpost.example/politics/call-lasted-ninety-minutes?utm_source=gn&id=77"
-    assert coastal.canonical_url == "https://www.coastalpost.example/politics/call-lasted-ninety-minutes?id=77"
-    assert coastal.redirect_url is not None and coastal.redirect_url.startswith("https://news.google.com/")
+    assert (
+        coastal.url
+        == "https://www.coastalpost.example/politics/call-lasted-ninety-minutes?utm_source=gn&id=77"
+    )
+    assert (
+        coastal.canonical_url
+        == "https://www.coastalpost.example/politics/call-lasted-ninety-minutes?id=77"
+    )
+    assert coastal.redirect_url is not None and coastal.redirect_url.startswith(
+        "https://news.google.com/"
+    )
 
 
 def test_google_news_publisher_url_from_an_old_style_article_id() -> None:
@@ -141,7 +156,12 @@ def test_google_news_keeps_the_redirect_when_the_feed_does_not_name_the_publishe
 
 
 def test_opaque_article_ids_hold_no_url() -> None:
-    assert url_from_article_id("https://news.google.com/rss/articles/CBMiHkFVX3lxTG9wYXF1ZXRva2VueHl6MDEyMzQ1Njc4OQ") is None
+    assert (
+        url_from_article_id(
+            "https://news.google.com/rss/articles/CBMiHkFVX3lxTG9wYXF1ZXRva2VueHl6MDEyMzQ1Njc4OQ"
+        )
+        is None
+    )
     assert url_from_article_id("https://news.google.com/rss/articles/%%%") is None
 
 
@@ -168,7 +188,9 @@ def test_gdelt_articles_become_links_with_seendate_and_iso_language() -> None:
 def test_gdelt_duplicates_by_canonical_url_are_dropped() -> None:
     links = parse_gdelt(fixture("gdelt.json"), "gdelt")
     assert len(links) == 3
-    assert links[0].url == "https://www.rivergazette.example/news/2025/02/12/presidents-talk-by-phone"
+    assert (
+        links[0].url == "https://www.rivergazette.example/news/2025/02/12/presidents-talk-by-phone"
+    )
 
 
 def test_gdelt_text_answer_is_an_error_with_gdelts_words() -> None:
@@ -178,7 +200,12 @@ def test_gdelt_text_answer_is_an_error_with_gdelts_words() -> None:
 
 @pytest.mark.parametrize(
     ("payload", "reason"),
-    [(b"", "empty response"), (b"  \n", "empty response"), (b'{"articles": [', "invalid JSON"), (b"[1]", "not an object")],
+    [
+        (b"", "empty response"),
+        (b"  \n", "empty response"),
+        (b'{"articles": [', "invalid JSON"),
+        (b"[1]", "not an object"),
+    ],
 )
 def test_gdelt_broken_answers_are_clear_errors(payload: bytes, reason: str) -> None:
     with pytest.raises(SourceFormatError, match=reason):
@@ -211,7 +238,10 @@ def test_news_sitemap_gives_titles_dates_and_languages() -> None:
 def test_sitemap_index_lists_child_sitemaps_with_lastmod() -> None:
     document = parse_sitemap(fixture("sitemap_index.xml"), "herald")
     assert document.links == ()
-    assert [c.url for c in document.sitemaps] == ["http://HOST/sitemaps/older.xml", "http://HOST/sitemaps/news.xml"]
+    assert [c.url for c in document.sitemaps] == [
+        "http://HOST/sitemaps/older.xml",
+        "http://HOST/sitemaps/news.xml",
+    ]
     assert document.sitemaps[1].lastmod == datetime(2025, 8, 15, 22, 15, tzinfo=UTC)
 
 
@@ -256,9 +286,11 @@ def test_huge_plain_sitemap_keeps_the_newest_links() -> None:
         else f"<url><loc>https://a.example/p{i}</loc><lastmod>2025-06-01</lastmod></url>"
         for i in range(MAX_SITEMAP_LINKS + 50)
     )
-    payload = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'.encode()
+    payload = (
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'.encode()
+    )
     links = parse_sitemap(payload, "x").links
     assert len(links) == MAX_SITEMAP_LINKS
-    assert {f"https://a.example/p{i}" for i in range(MAX_SITEMAP_LINKS, MAX_SITEMAP_LINKS + 50)} <= {
-        link.url for link in links
-    }
+    assert {
+        f"https://a.example/p{i}" for i in range(MAX_SITEMAP_LINKS, MAX_SITEMAP_LINKS + 50)
+    } <= {link.url for link in links}

@@ -37,7 +37,9 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sources.client, "BACKOFF_BASE_SECONDS", 0.01)
 
 
-def watch(*sources: str, fetch: str = "allow_private_hosts = true\nretries = 0\nread_timeout = 0.4") -> Watch:
+def watch(
+    *sources: str, fetch: str = "allow_private_hosts = true\nretries = 0\nread_timeout = 0.4"
+) -> Watch:
     """A watch with the given [[sources]] bodies (TOML lines) and fast, loopback-friendly fetching."""
     blocks = "".join(f"[[sources]]\n{body}\n" for body in sources)
     return parse_watch(
@@ -47,7 +49,9 @@ def watch(*sources: str, fetch: str = "allow_private_hosts = true\nretries = 0\n
     )
 
 
-def serve(body: bytes, content_type: str = "application/rss+xml", **headers: str) -> Callable[[Request], Reply]:
+def serve(
+    body: bytes, content_type: str = "application/rss+xml", **headers: str
+) -> Callable[[Request], Reply]:
     return lambda _req: Reply(200, body, {"Content-Type": content_type, **headers})
 
 
@@ -56,9 +60,18 @@ def requests_to(server: LoopbackServer, path: str) -> list[Request]:
 
 
 def test_rss_source_gives_links_and_validators(loopback: LoopbackServer) -> None:
-    loopback.routes["/feed"] = serve(RSS, ETag='"v1"', **{"Last-Modified": "Wed, 12 Feb 2025 20:15:00 GMT"})
-    (result,) = poll_sources(watch(f'kind = "rss"\nname = "harbour"\nurl = "{loopback.url("/feed")}"'), {})
-    assert (result.source, result.status, result.http_status, result.error) == ("harbour", "ok", 200, None)
+    loopback.routes["/feed"] = serve(
+        RSS, ETag='"v1"', **{"Last-Modified": "Wed, 12 Feb 2025 20:15:00 GMT"}
+    )
+    (result,) = poll_sources(
+        watch(f'kind = "rss"\nname = "harbour"\nurl = "{loopback.url("/feed")}"'), {}
+    )
+    assert (result.source, result.status, result.http_status, result.error) == (
+        "harbour",
+        "ok",
+        200,
+        None,
+    )
     assert len(result.links) == 3 and all(link.source == "harbour" for link in result.links)
     assert (result.etag, result.last_modified) == ('"v1"', "Wed, 12 Feb 2025 20:15:00 GMT")
     assert requests_to(loopback, "/feed")[0].headers["User-Agent"].startswith("newswatch/")
@@ -73,7 +86,9 @@ def test_conditional_get_304_means_not_modified_without_links(loopback: Loopback
     loopback.routes["/feed"] = conditional
     url = loopback.url("/feed")
     state = SourceState("harbour", url, etag='"v1"', last_modified="Wed, 12 Feb 2025 20:15:00 GMT")
-    (result,) = poll_sources(watch(f'kind = "rss"\nname = "harbour"\nurl = "{url}"'), {"harbour": state})
+    (result,) = poll_sources(
+        watch(f'kind = "rss"\nname = "harbour"\nurl = "{url}"'), {"harbour": state}
+    )
     assert (result.status, result.http_status, result.links) == ("not_modified", 304, ())
     assert (result.etag, result.last_modified) == ('"v1"', "Wed, 12 Feb 2025 20:15:00 GMT")
     sent = requests_to(loopback, "/feed")[0].headers
@@ -85,7 +100,9 @@ def test_validators_of_another_url_are_not_sent(loopback: LoopbackServer) -> Non
     loopback.routes["/feed"] = serve(RSS)
     state = SourceState("harbour", loopback.url("/old-feed"), etag='"v1"')
     url = loopback.url("/feed")
-    (result,) = poll_sources(watch(f'kind = "rss"\nname = "harbour"\nurl = "{url}"'), {"harbour": state})
+    (result,) = poll_sources(
+        watch(f'kind = "rss"\nname = "harbour"\nurl = "{url}"'), {"harbour": state}
+    )
     assert result.status == "ok"
     assert "If-None-Match" not in requests_to(loopback, "/feed")[0].headers
 
@@ -109,7 +126,10 @@ def test_a_failing_source_does_not_stop_the_others(loopback: LoopbackServer) -> 
     assert by_name["good"].status == "ok" and len(by_name["good"].links) == 3
     assert by_name["broken"].status == "failed"
     assert by_name["broken"].error == "malformed feed: not well-formed (invalid token) at line 2"
-    assert (by_name["slow"].status, by_name["slow"].error) == ("failed", "read timeout: no data for 0.4s")
+    assert (by_name["slow"].status, by_name["slow"].error) == (
+        "failed",
+        "read timeout: no data for 0.4s",
+    )
     assert (by_name["down"].status, by_name["down"].http_status) == ("failed", 503)
     assert by_name["down"].error == "HTTP 503 Service Unavailable"
     assert all(r.links == () for r in results if r.status == "failed")
@@ -132,7 +152,9 @@ def test_private_source_is_refused_by_default(loopback: LoopbackServer) -> None:
 
 
 def test_gdelt_source_with_url_gives_links(loopback: LoopbackServer) -> None:
-    loopback.routes["/api/v2/doc/doc"] = serve((FIXTURES / "gdelt.json").read_bytes(), "application/json")
+    loopback.routes["/api/v2/doc/doc"] = serve(
+        (FIXTURES / "gdelt.json").read_bytes(), "application/json"
+    )
     url = loopback.url("/api/v2/doc/doc?query=x&mode=artlist&format=json")
     (result,) = poll_sources(watch(f'kind = "gdelt"\nname = "g"\nurl = "{url}"'), {})
     assert result.status == "ok" and len(result.links) == 3
@@ -140,14 +162,18 @@ def test_gdelt_source_with_url_gives_links(loopback: LoopbackServer) -> None:
 
 def test_gdelt_text_error_becomes_a_failed_source(loopback: LoopbackServer) -> None:
     loopback.routes["/api"] = serve((FIXTURES / "gdelt_rate_limit.txt").read_bytes(), "text/html")
-    (result,) = poll_sources(watch(f'kind = "gdelt"\nname = "g"\nurl = "{loopback.url("/api")}"'), {})
+    (result,) = poll_sources(
+        watch(f'kind = "gdelt"\nname = "g"\nurl = "{loopback.url("/api")}"'), {}
+    )
     assert (result.status, result.http_status) == ("failed", 200)
     assert result.error == "GDELT error: Please limit requests to one every 5 seconds."
 
 
 def test_gdelt_empty_body_becomes_a_failed_source(loopback: LoopbackServer) -> None:
     loopback.routes["/api"] = serve(b"", "application/json")
-    (result,) = poll_sources(watch(f'kind = "gdelt"\nname = "g"\nurl = "{loopback.url("/api")}"'), {})
+    (result,) = poll_sources(
+        watch(f'kind = "gdelt"\nname = "g"\nurl = "{loopback.url("/api")}"'), {}
+    )
     assert (result.status, result.error) == ("failed", "GDELT returned an empty response")
 
 
@@ -161,11 +187,21 @@ def test_google_news_source_with_url_resolves_publishers(loopback: LoopbackServe
 
 
 def test_sitemap_index_children_are_fetched_and_links_merged(loopback: LoopbackServer) -> None:
-    index = (FIXTURES / "sitemap_index.xml").read_bytes().replace(b"http://HOST", loopback.base_url.encode())
+    index = (
+        (FIXTURES / "sitemap_index.xml")
+        .read_bytes()
+        .replace(b"http://HOST", loopback.base_url.encode())
+    )
     loopback.routes["/sitemap.xml"] = serve(index, "application/xml")
-    loopback.routes["/sitemaps/news.xml"] = serve((FIXTURES / "sitemap_news.xml").read_bytes(), "application/xml")
-    loopback.routes["/sitemaps/older.xml"] = serve((FIXTURES / "sitemap_older.xml").read_bytes(), "application/xml")
-    (result,) = poll_sources(watch(f'kind = "sitemap"\nname = "herald"\nurl = "{loopback.url("/sitemap.xml")}"'), {})
+    loopback.routes["/sitemaps/news.xml"] = serve(
+        (FIXTURES / "sitemap_news.xml").read_bytes(), "application/xml"
+    )
+    loopback.routes["/sitemaps/older.xml"] = serve(
+        (FIXTURES / "sitemap_older.xml").read_bytes(), "application/xml"
+    )
+    (result,) = poll_sources(
+        watch(f'kind = "sitemap"\nname = "herald"\nurl = "{loopback.url("/sitemap.xml")}"'), {}
+    )
     assert result.status == "ok"
     urls = [link.url for link in result.links]
     # Newest child first; the article listed by both children appears once, with its news title.
@@ -179,15 +215,25 @@ def test_sitemap_index_children_are_fetched_and_links_merged(loopback: LoopbackS
 
 
 def test_sitemap_index_with_one_broken_child_keeps_the_others(loopback: LoopbackServer) -> None:
-    index = (FIXTURES / "sitemap_index.xml").read_bytes().replace(b"http://HOST", loopback.base_url.encode())
+    index = (
+        (FIXTURES / "sitemap_index.xml")
+        .read_bytes()
+        .replace(b"http://HOST", loopback.base_url.encode())
+    )
     loopback.routes["/sitemap.xml"] = serve(index, "application/xml")
-    loopback.routes["/sitemaps/news.xml"] = serve((FIXTURES / "sitemap_news.xml").read_bytes(), "application/xml")
+    loopback.routes["/sitemaps/news.xml"] = serve(
+        (FIXTURES / "sitemap_news.xml").read_bytes(), "application/xml"
+    )
     (result,) = poll_sources(watch(f'kind = "sitemap"\nurl = "{loopback.url("/sitemap.xml")}"'), {})
     assert result.status == "ok" and len(result.links) == 3
 
 
 def test_sitemap_index_whose_children_all_fail_is_a_failed_source(loopback: LoopbackServer) -> None:
-    index = (FIXTURES / "sitemap_index.xml").read_bytes().replace(b"http://HOST", loopback.base_url.encode())
+    index = (
+        (FIXTURES / "sitemap_index.xml")
+        .read_bytes()
+        .replace(b"http://HOST", loopback.base_url.encode())
+    )
     loopback.routes["/sitemap.xml"] = serve(index, "application/xml")
     (result,) = poll_sources(watch(f'kind = "sitemap"\nurl = "{loopback.url("/sitemap.xml")}"'), {})
     assert result.status == "failed" and result.error is not None

@@ -74,7 +74,12 @@ def test_ok_result_stores_validators_and_success(db: Path) -> None:
     assert (state.source, state.url, state.etag) == ("feed", FEED, '"v1"')
     assert state.last_modified == "Wed, 12 Feb 2025 18:00:00 GMT"
     row = source_row(db)
-    assert (row["kind"], row["last_status"], row["links_last_seen"], row["consecutive_failures"]) == ("rss", "ok", 2, 0)
+    assert (
+        row["kind"],
+        row["last_status"],
+        row["links_last_seen"],
+        row["consecutive_failures"],
+    ) == ("rss", "ok", 2, 0)
     assert row["last_success_at"] == T0 and row["last_error_at"] is None
 
 
@@ -86,10 +91,18 @@ def test_states_belong_to_their_watch(db: Path) -> None:
 def test_not_modified_keeps_validators_and_counts_as_success(db: Path) -> None:
     save(db, ok(links=5))
     later = T0 + timedelta(hours=1)
-    save(db, SourceResult(source="feed", url=FEED, status="not_modified", http_status=304, etag='"v2"'), at=later)
+    save(
+        db,
+        SourceResult(source="feed", url=FEED, status="not_modified", http_status=304, etag='"v2"'),
+        at=later,
+    )
     assert states(db)["feed"].etag == '"v1"'  # validators change on ok only
     row = source_row(db)
-    assert (row["last_status"], row["last_success_at"], row["last_checked_at"]) == ("not_modified", later, later)
+    assert (row["last_status"], row["last_success_at"], row["last_checked_at"]) == (
+        "not_modified",
+        later,
+        later,
+    )
     assert row["links_last_seen"] == 5  # the content behind a 304 did not change
 
 
@@ -99,7 +112,10 @@ def test_failures_count_up_keep_validators_and_reset_on_success(db: Path) -> Non
     save(db, failed("read timeout: no data for 20s"), at=T0 + timedelta(hours=2))
     row = source_row(db)
     assert (row["consecutive_failures"], row["last_status"]) == (2, "failed")
-    assert (row["last_error"], row["last_error_at"]) == ("read timeout: no data for 20s", T0 + timedelta(hours=2))
+    assert (row["last_error"], row["last_error_at"]) == (
+        "read timeout: no data for 20s",
+        T0 + timedelta(hours=2),
+    )
     assert (row["last_success_at"], row["links_last_seen"]) == (T0, 2)
     assert states(db)["feed"].etag == '"v1"'
     save(db, ok(etag='"v3"'), at=T0 + timedelta(hours=3))
@@ -126,7 +142,11 @@ def test_validators_are_dropped_when_the_url_changes_under_a_failure(db: Path) -
     save(db, ok())
     save(db, failed(url="https://harbourtimes.example/new-feed"), at=T0 + timedelta(hours=1))
     state = states(db)["feed"]
-    assert (state.url, state.etag, state.last_modified) == ("https://harbourtimes.example/new-feed", None, None)
+    assert (state.url, state.etag, state.last_modified) == (
+        "https://harbourtimes.example/new-feed",
+        None,
+        None,
+    )
 
 
 def test_several_sources_in_one_call(db: Path) -> None:
@@ -152,7 +172,11 @@ def test_fetches_are_logged_per_page(db: Path) -> None:
             bytes_read=13,
             elapsed_ms=40,
         ),
-        FetchedPage(link=_link("https://a.example/doc.pdf"), status="skipped", error="content type application/pdf"),
+        FetchedPage(
+            link=_link("https://a.example/doc.pdf"),
+            status="skipped",
+            error="content type application/pdf",
+        ),
     ]
     with write_session(db) as con:
         save_fetches(con, "run-1", pages)
@@ -161,7 +185,17 @@ def test_fetches_are_logged_per_page(db: Path) -> None:
             "SELECT run_id, url, final_url, status, http_status, error, bytes_read, elapsed_ms, fetched_at "
             "FROM fetches ORDER BY url"
         ).fetchall()
-    assert rows[0] == ("run-1", "https://a.example/1", "https://a.example/1/", "ok", 200, None, 13, 40, fetched_at)
+    assert rows[0] == (
+        "run-1",
+        "https://a.example/1",
+        "https://a.example/1/",
+        "ok",
+        200,
+        None,
+        13,
+        40,
+        fetched_at,
+    )
     assert rows[1][3:6] == ("skipped", None, "content type application/pdf")
     assert rows[1][8] is not None  # a page without a fetch time is stamped on save
 

@@ -18,9 +18,9 @@ _segment = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8
 ).map(lambda s: quote(s, safe="-._~!$'()*+,;=:@"))
 paths = st.lists(_segment, max_size=4).map(lambda segs: "/" + "/".join(segs))
-_param_name = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_", min_size=1, max_size=8).filter(
-    lambda n: n not in TRACKING_PARAMS and not n.startswith(TRACKING_PREFIXES)
-)
+_param_name = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyz0123456789_", min_size=1, max_size=8
+).filter(lambda n: n not in TRACKING_PARAMS and not n.startswith(TRACKING_PREFIXES))
 _param_value = st.text(max_size=8).map(lambda v: quote(v, safe=""))
 kept_params = st.lists(st.tuples(_param_name, _param_value), max_size=4)
 tracking_names = st.one_of(
@@ -106,7 +106,10 @@ def test_empty_path_becomes_slash_and_dot_segments_resolve() -> None:
 
 
 def test_percent_escapes_are_normalised() -> None:
-    assert canonicalize_url("https://a.example/%7euser/%e2%80%9c") == "https://a.example/~user/%E2%80%9C"
+    assert (
+        canonicalize_url("https://a.example/%7euser/%e2%80%9c")
+        == "https://a.example/~user/%E2%80%9C"
+    )
 
 
 def test_query_parameters_are_sorted_by_name_keeping_repeats_in_order() -> None:
