@@ -46,7 +46,7 @@ def alerts_for_changes(
 ) -> list[AlertIntent]:
     """The alerts a batch of event changes calls for, in the order of `changes`.
 
-    `published_by_event` (event_id → publication time of the newest article in the batch)
+    `published_by_event` (event_id → publication time of the earliest article in the batch)
     lets a contact dated more than `policy.history_days` before it count as history even
     when the extractor did not flag it. `previous_sources_by_event` (event_id → independent
     sources before the batch) lets an event that reaches `min_independent_sources` now

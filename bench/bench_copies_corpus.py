@@ -66,7 +66,8 @@ def shingle_sizes(pages: list[CorpusPage], truth: set[frozenset[str]]) -> None:
     for size in (3, 4, 5, 6):
         sets = {p.name: shingle_set(p.article.text, size) for p in pages}
         scores = {
-            frozenset((a, b)): jaccard(sets[a], sets[b]) for a, b in itertools.combinations(sorted(sets), 2)
+            frozenset((a, b)): jaccard(sets[a], sets[b])
+            for a, b in itertools.combinations(sorted(sets), 2)
         }
         copies = [scores[pair] for pair in truth]
         worst_other = max((s, sorted(p)) for p, s in scores.items() if p not in truth)
@@ -91,8 +92,7 @@ def estimates(pages: list[CorpusPage], truth: set[frozenset[str]]) -> dict[froze
         shared = len(set(fps[a].bands) & set(fps[b].bands))
         print(f"   copy pair {a}-{b}: estimated {est[pair]:.3f}, {shared} equal bands")
     others = sorted(((s, sorted(p)) for p, s in est.items() if p not in truth), reverse=True)[:3]
-    for score, pair in others:
-        a, b = pair
+    for score, (a, b) in others:
         shared = len(set(fps[a].bands) & set(fps[b].bands))
         print(f"   other pair {a}-{b}: estimated {score:.3f}, {shared} equal bands")
     collided = sum(
@@ -119,7 +119,11 @@ def flow_order(pages: list[CorpusPage]) -> list[CorpusPage]:
     far = datetime.max.replace(tzinfo=UTC)
     return sorted(
         pages,
-        key=lambda p: (p.article.published_at is None, p.article.published_at or far, p.article.canonical_url),
+        key=lambda p: (
+            p.article.published_at is None,
+            p.article.published_at or far,
+            p.article.canonical_url,
+        ),
     )
 
 
@@ -154,7 +158,9 @@ def end_to_end(pages: list[CorpusPage], truth: set[frozenset[str]]) -> None:
                 f"{reference is None or groups == reference}"
             )
             reference = reference or groups
-        text_only = [replace(p, article=replace(p.article, declared_canonical_url=None)) for p in pages]
+        text_only = [
+            replace(p, article=replace(p.article, declared_canonical_url=None)) for p in pages
+        ]
         groups = run_through_duckdb(flow_order(text_only), workdir, "text_only")
         found = found_pairs(groups, pages)
         tp = len(found & truth)
@@ -167,7 +173,10 @@ def end_to_end(pages: list[CorpusPage], truth: set[frozenset[str]]) -> None:
 def numpy_signature(words: list[str], a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """A vectorised MinHash (multiply-shift hashing) to compare speed with datasketch."""
     word_hashes = np.array(
-        [int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "little") for w in words],
+        [
+            int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "little")
+            for w in words
+        ],
         dtype=np.uint64,
     )
     n = len(words) - SHINGLE_SIZE + 1
@@ -198,9 +207,9 @@ def timing(pages: list[CorpusPage]) -> None:
             if len(words) >= SHINGLE_SIZE:
                 numpy_signature(words, a, b)
     theirs = (time.perf_counter() - start) / (rounds * len(texts)) * 1000
-    words = sum(len(normalise_text(t).split()) for t in texts) / len(texts)
+    counts = [len(normalise_text(t).split()) for t in texts]
     print(
-        f"   {words:.0f} words per article: datasketch fingerprint {ours:.3f} ms "
+        f"   {sum(counts) / len(counts):.0f} words per article ({min(counts)}..{max(counts)}): datasketch fingerprint {ours:.3f} ms "
         f"(incl. hash and bands), numpy MinHash only {theirs:.3f} ms, ratio {ours / theirs:.1f}"
     )
 

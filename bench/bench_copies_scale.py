@@ -220,7 +220,9 @@ def main() -> None:
                 f"{run.total_per_article_ms:.2f} ms per article; copies found "
                 f"{run.copies}/{expected}"
             )
-        print(f"fingerprint (size-independent, not included above): {fingerprint_ms:.2f} ms per article")
+        print(
+            f"fingerprint (size-independent, not included above): {fingerprint_ms:.2f} ms per article"
+        )
         small, large = runs[0], runs[-1]
         if small is not large:
             print(

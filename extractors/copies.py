@@ -94,7 +94,10 @@ def original_order(node: _Node | CopyCandidate) -> tuple[bool, datetime, str]:
 
 
 def _url_linked(a: _Node, b: _Node) -> bool:
-    if a.declared_canonical_url and a.declared_canonical_url in (b.canonical_url, b.declared_canonical_url):
+    if a.declared_canonical_url and a.declared_canonical_url in (
+        b.canonical_url,
+        b.declared_canonical_url,
+    ):
         return True
     return bool(b.declared_canonical_url and b.declared_canonical_url == a.canonical_url)
 
@@ -119,7 +122,9 @@ def link(a: _Node, b: _Node) -> tuple[CopyMethod, float | None] | None:
     return None
 
 
-def _evidence(member: _Node, original: _Node, group: Sequence[_Node]) -> tuple[CopyMethod | None, float | None]:
+def _evidence(
+    member: _Node, original: _Node, group: Sequence[_Node]
+) -> tuple[CopyMethod | None, float | None]:
     """How a member is shown to copy its group's original: a function of the group only.
 
     The direct link to the original when there is one; otherwise (a copy of a copy) the
@@ -148,7 +153,9 @@ def _node(candidate: CopyCandidate) -> _Node:
     )
 
 
-def decide_copy(article: Article, fp: Fingerprint, candidates: Sequence[CopyCandidate]) -> CopyDecision:
+def decide_copy(
+    article: Article, fp: Fingerprint, candidates: Sequence[CopyCandidate]
+) -> CopyDecision:
     """Decide the article's copy link and the re-pointing of stored rows it causes."""
     me = _Node(
         article.article_id,

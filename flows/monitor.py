@@ -21,11 +21,12 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import get_run_context
 
 from alerts.channels import channels_from_env
-from flows.delivery import deliver_due_alerts
 from alerts.policy import alerts_for_changes
 from extractors.clean import clean_page
 from extractors.events import extractor_for
 from extractors.resolution import resolve_events
+from flows.copies import store_with_copy_detection
+from flows.delivery import deliver_due_alerts
 from newswatch.config import Watch, load_watch
 from newswatch.domain import (
     Article,
@@ -45,8 +46,6 @@ from storage import outbox, runs
 from storage import sources as source_store
 from storage.db import ensure_schema, read_session, write_session
 from storage.locks import watch_run_lock
-
-from flows.copies import store_with_copy_detection
 
 
 @dataclass(frozen=True)
@@ -82,8 +81,10 @@ def discover_links(watch: Watch, db_path: str) -> list[SourceResult]:
 
 
 @task(name="select-new-links")
-def select_new_links(results: Sequence[SourceResult], db_path: str, limit: int) -> list[CandidateLink]:
-    """Links not stored yet, one per canonical URL, newest first, at most `limit`."""
+def select_new_links(
+    results: Sequence[SourceResult], db_path: str, limit: int
+) -> list[CandidateLink]:
+    """Links not stored yet, one per canonical URL: the newest `limit`, oldest first."""
     seen: dict[str, CandidateLink] = {}
     for result in results:
         for link in result.links:
@@ -91,12 +92,16 @@ def select_new_links(results: Sequence[SourceResult], db_path: str, limit: int) 
     with read_session(db_path) as con:
         known = article_store.known_link_urls(con, seen.keys())
     fresh = [link for url, link in seen.items() if url not in known]
-    fresh.sort(key=lambda lk: (lk.published_at is None, lk.published_at or datetime.min.replace(tzinfo=UTC)))
-    return fresh[:limit]
+    oldest = datetime.min.replace(tzinfo=UTC)
+    # Undated links sort as newest: a feed that omits dates is usually showing today's news.
+    fresh.sort(key=lambda lk: (lk.published_at is None, lk.published_at or oldest), reverse=True)
+    return list(reversed(fresh[:limit]))
 
 
 @task(name="fetch-pages")
-def fetch_batch(links: Sequence[CandidateLink], watch: Watch, db_path: str, run_id: str) -> list[FetchedPage]:
+def fetch_batch(
+    links: Sequence[CandidateLink], watch: Watch, db_path: str, run_id: str
+) -> list[FetchedPage]:
     """Fetch one batch of pages politely and record every outcome in `fetches`."""
     pages = fetch_pages(links, watch.fetch, user_agent_for(watch))
     with write_session(db_path) as con:
@@ -159,7 +164,12 @@ def store_batch(
         outcome.articles_relevant = sum(1 for r in fresh if r.candidates)
         copy_of = article_store.duplicate_of_map(con, [r.article.article_id for r in fresh])
         batch = [
-            (r.article, r.article.article_id, copy_of.get(r.article.article_id) is not None, r.candidates)
+            (
+                r.article,
+                r.article.article_id,
+                copy_of.get(r.article.article_id) is not None,
+                r.candidates,
+            )
             for r in fresh
             if r.candidates
         ]
@@ -172,7 +182,9 @@ def store_batch(
         outcome.events_new = sum(1 for c in changes if c.is_new)
         outcome.events_updated = sum(1 for c in changes if not c.is_new)
         outcome.new_event_summaries = [
-            c.event.summary or c.event.event_type for c in changes if c.is_new and not c.event.historical
+            c.event.summary or c.event.event_type
+            for c in changes
+            if c.is_new and not c.event.historical
         ]
         intents = alerts_for_changes(
             changes,
@@ -180,25 +192,31 @@ def store_batch(
             watch.alert_kinds,
             alerts_enabled=alerts_enabled,
             first_run=first_run,
-            published_by_event=_newest_publication(result.mentions, fresh),
+            published_by_event=_first_report_in_batch(result.mentions, fresh),
             previous_sources_by_event={e.event_id: e.independent_sources for e in existing},
         )
         outcome.alerts_queued = outbox.queue_alerts(con, intents, channel_names, run_id, now)
     return outcome
 
 
-def _newest_publication(mentions: Sequence[Mention], read: Sequence[ReadArticle]) -> dict[str, datetime | None]:
-    """Per event, the publication time of the newest article of this batch that mentions it."""
+def _first_report_in_batch(
+    mentions: Sequence[Mention], read: Sequence[ReadArticle]
+) -> dict[str, datetime | None]:
+    """Per event, the publication time of the earliest article of this batch that mentions it.
+
+    The earliest, because a contact is news when it was first reported close to when it
+    happened; later articles naming it in passing do not make it history.
+    """
     published = {r.article.article_id: r.article.published_at for r in read}
-    newest: dict[str, datetime | None] = {}
+    earliest: dict[str, datetime | None] = {}
     for m in mentions:
         when = published.get(m.article_id)
-        current = newest.get(m.event_id)
-        if when is not None and (current is None or when > current):
-            newest[m.event_id] = when
+        current = earliest.get(m.event_id)
+        if when is not None and (current is None or when < current):
+            earliest[m.event_id] = when
         else:
-            newest.setdefault(m.event_id, current)
-    return newest
+            earliest.setdefault(m.event_id, current)
+    return earliest
 
 
 @task(name="deliver-alerts")
@@ -245,12 +263,18 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
                 flow_run_id=_flow_run_id(),
             )
         if abandoned:
-            logger.warning("%d earlier run(s) of %s did not finish; their work is redone", abandoned, watch.name)
+            logger.warning(
+                "%d earlier run(s) of %s did not finish; their work is redone",
+                abandoned,
+                watch.name,
+            )
         try:
             results = discover_links(watch, db_path)
             counts.sources_ok = sum(1 for r in results if r.status != "failed")
             counts.sources_failed = sum(1 for r in results if r.status == "failed")
-            counts.failing_sources = [f"{r.source}: {r.error}" for r in results if r.status == "failed"]
+            counts.failing_sources = [
+                f"{r.source}: {r.error}" for r in results if r.status == "failed"
+            ]
             for failure in counts.failing_sources:
                 logger.warning("source failed: %s", failure)
             counts.links_found = sum(len(r.links) for r in results)
@@ -283,7 +307,11 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
             # Validators only now: a crash before this point must not hide links behind a 304.
             with write_session(db_path) as con:
                 source_store.save_source_results(
-                    con, watch.name, results, {s.key: s.kind for s in watch.sources}, datetime.now(UTC)
+                    con,
+                    watch.name,
+                    results,
+                    {s.key: s.kind for s in watch.sources},
+                    datetime.now(UTC),
                 )
             if alerts_enabled:
                 counts.alerts_sent, counts.alerts_failed = deliver_alerts(watch, db_path)
@@ -325,5 +353,9 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
 
 def _publish_artifacts(summary: RunSummary) -> None:
     key = f"newswatch-{summary.watch.lower().replace('_', '-').replace('.', '-')}"
-    create_markdown_artifact(markdown=render_run_markdown(summary), key=key, description="newswatch run summary")
-    create_table_artifact(table=run_table_rows(summary), key=f"{key}-counts", description="newswatch run counts")
+    create_markdown_artifact(
+        markdown=render_run_markdown(summary), key=key, description="newswatch run summary"
+    )
+    create_table_artifact(
+        table=run_table_rows(summary), key=f"{key}-counts", description="newswatch run counts"
+    )

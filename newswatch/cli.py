@@ -46,7 +46,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from storage.locks import RunInProgressError
 
     try:
-        summary = monitor(watch_path=str(args.watch), db_path=str(args.db), alerts_enabled=not args.no_alerts)
+        summary = monitor(
+            watch_path=str(args.watch), db_path=str(args.db), alerts_enabled=not args.no_alerts
+        )
     except RunInProgressError as exc:
         return _fail(str(exc), EXIT_BUSY)
     except DatabaseBusyError as exc:
@@ -79,7 +81,9 @@ def _jsonable(value: Any) -> Any:
 def format_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> str:
     """Render query results as a table, CSV or JSON (a list of objects)."""
     if fmt == "json":
-        return json.dumps([{c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows])
+        return json.dumps(
+            [{c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+        )
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -245,9 +249,15 @@ def build_parser() -> argparse.ArgumentParser:
             "2 for a bad watch file; 3 when another run of the watch holds the database."
         ),
     )
-    p.add_argument("--watch", default=default_watch(), help="watch file (default: $NEWSWATCH_WATCH or the bundled trump-putin watch)")
+    p.add_argument(
+        "--watch",
+        default=default_watch(),
+        help="watch file (default: $NEWSWATCH_WATCH or the bundled trump-putin watch)",
+    )
     db_option(p)
-    p.add_argument("--no-alerts", action="store_true", help="backfill: store events, queue and send no alert")
+    p.add_argument(
+        "--no-alerts", action="store_true", help="backfill: store events, queue and send no alert"
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
@@ -259,7 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("--watch", action="append", help="watch file; repeat for several watches")
-    p.add_argument("--cron", help="cron expression overriding the watch files' schedules, e.g. '*/15 * * * *'")
+    p.add_argument(
+        "--cron", help="cron expression overriding the watch files' schedules, e.g. '*/15 * * * *'"
+    )
     db_option(p)
     p.set_defaults(func=cmd_serve)
 
@@ -272,8 +284,16 @@ def build_parser() -> argparse.ArgumentParser:
             "and the alerts sent (console, plus Slack/email when configured)."
         ),
     )
-    p.add_argument("--db", default="newswatch-demo.duckdb", help="DuckDB file for the demo (default: newswatch-demo.duckdb)")
-    p.add_argument("--keep", action="store_true", help="keep an existing demo database instead of starting fresh")
+    p.add_argument(
+        "--db",
+        default="newswatch-demo.duckdb",
+        help="DuckDB file for the demo (default: newswatch-demo.duckdb)",
+    )
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep an existing demo database instead of starting fresh",
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser(
@@ -284,7 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sql", nargs="?", help="SQL text; '-' or nothing reads it from stdin")
     p.add_argument("--file", "-f", help="read the SQL from this file")
     db_option(p)
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default: table)")
+    p.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="output format (default: table)",
+    )
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser(
@@ -294,12 +319,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db_option(p)
     p.add_argument("--since", help="only events on or after this day (YYYY-MM-DD)")
-    p.add_argument("--kind", action="append", choices=["call", "meeting", "message", "statement"], help="filter by kind (repeatable)")
     p.add_argument(
-        "--status", action="append", choices=["planned", "reported", "confirmed", "denied", "cancelled"], help="filter by status (repeatable)"
+        "--kind",
+        action="append",
+        choices=["call", "meeting", "message", "statement"],
+        help="filter by kind (repeatable)",
+    )
+    p.add_argument(
+        "--status",
+        action="append",
+        choices=["planned", "reported", "confirmed", "denied", "cancelled"],
+        help="filter by status (repeatable)",
     )
     p.add_argument("--watch-name", help="only events of this watch (by its name)")
-    p.add_argument("--no-history", action="store_true", help="hide historical mentions (old contacts named in passing)")
+    p.add_argument(
+        "--no-history",
+        action="store_true",
+        help="hide historical mentions (old contacts named in passing)",
+    )
     p.set_defaults(func=cmd_events)
 
     p = sub.add_parser(
@@ -308,7 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the outbox (pending, sent, failed), or with 'retry' re-queue failed alerts for the next run.",
     )
     p.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
-    p.add_argument("--status", choices=["pending", "sent", "failed"], help="only alerts in this state")
+    p.add_argument(
+        "--status", choices=["pending", "sent", "failed"], help="only alerts in this state"
+    )
     db_option(p)
     p.set_defaults(func=cmd_alerts)
 
@@ -318,8 +357,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the real flow on CORPUS_DIR (pages/ + labels.json + feed-2.xml) and print contact precision, recall, status accuracy and misses.",
     )
     p.add_argument("corpus", metavar="CORPUS_DIR")
-    p.add_argument("--db", default=None, help="keep the evaluation database here (default: a temporary file)")
-    p.add_argument("--watch", default=None, help="watch whose actors are used (default: the bundled trump-putin watch)")
+    p.add_argument(
+        "--db", default=None, help="keep the evaluation database here (default: a temporary file)"
+    )
+    p.add_argument(
+        "--watch",
+        default=None,
+        help="watch whose actors are used (default: the bundled trump-putin watch)",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(

@@ -188,7 +188,9 @@ def parse_watch(text: str, origin: str = "<watch>") -> Watch:
         return Watch.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(
+            p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+        )
         msg = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":
             msg = "required field is missing"

@@ -55,11 +55,14 @@ def run_demo(db_path: str, *, fresh: bool = True, console: Console | None = None
             stale.unlink(missing_ok=True)
     half = {"on": True}
     site = LocalSite(
-        SITE, lambda path, body: feed_subset(body, older_half=half["on"]) if path == "feed.xml" else body
+        SITE,
+        lambda path, body: feed_subset(body, older_half=half["on"]) if path == "feed.xml" else body,
     )
     with site.running(), tempfile.TemporaryDirectory(prefix="newswatch-demo-") as tmp:
         watch_file = Path(tmp) / "demo.toml"
-        watch_file.write_text(WATCH_TEMPLATE.read_text(encoding="utf-8").replace("http://HOST", site.base_url))
+        watch_file.write_text(
+            WATCH_TEMPLATE.read_text(encoding="utf-8").replace("http://HOST", site.base_url)
+        )
         out.rule(f"[bold]newswatch demo[/] — sample site at {site.base_url}, database {db}")
         out.print("Run 1: the older half of the feed, as a backfill (events stored, no alerts).")
         first = monitor(watch_path=str(watch_file), db_path=str(db), alerts_enabled=False)
@@ -74,5 +77,5 @@ def run_demo(db_path: str, *, fresh: bool = True, console: Console | None = None
     print_timeline(db, console=out)
     out.rule("Alerts (the outbox)")
     list_outbox(db, console=out)
-    out.print(f"\nQuery it yourself: newswatch query \"SELECT * FROM events\" --db {db}")
+    out.print(f'\nQuery it yourself: newswatch query "SELECT * FROM events" --db {db}')
     return 0

@@ -18,7 +18,13 @@ PageKind = Literal["article", "listing", "stub"]
 AlertKind = Literal["new", "update"]
 
 EVENT_TYPES: tuple[EventType, ...] = ("call", "meeting", "message", "statement")
-EVENT_STATUSES: tuple[EventStatus, ...] = ("planned", "reported", "confirmed", "denied", "cancelled")
+EVENT_STATUSES: tuple[EventStatus, ...] = (
+    "planned",
+    "reported",
+    "confirmed",
+    "denied",
+    "cancelled",
+)
 CONTACT_TYPES: tuple[EventType, ...] = ("call", "meeting", "message")
 
 

@@ -32,7 +32,14 @@ def eval_watch_text(watch_file: str | Path, feed_url: str) -> str:
     """The watch's actors and policy with its sources replaced by one loopback RSS feed."""
     watch = load_watch(watch_file)
     data = watch.model_dump(mode="json", by_alias=True, exclude_none=True)
-    lines = [f'name = "{watch.name}-eval"', "", "[[sources]]", 'kind = "rss"', 'name = "corpus"', f'url = "{feed_url}"']
+    lines = [
+        f'name = "{watch.name}-eval"',
+        "",
+        "[[sources]]",
+        'kind = "rss"',
+        'name = "corpus"',
+        f'url = "{feed_url}"',
+    ]
     body = {k: v for k, v in data.items() if k not in ("name", "sources", "description")}
     body["fetch"] = {**body.get("fetch", {}), "allow_private_hosts": True}
     return "\n".join(lines) + "\n" + _to_toml(body)
@@ -89,7 +96,9 @@ def run_eval(corpus: Path, *, db_path: str | None = None, watch_file: str | None
             name = ""
             for feed in feeds:
                 watch_path = Path(tmp) / f"{feed}.toml"
-                watch_path.write_text(eval_watch_text(watch_file or default_watch(), f"{site.base_url}/{feed}"))
+                watch_path.write_text(
+                    eval_watch_text(watch_file or default_watch(), f"{site.base_url}/{feed}")
+                )
                 name = load_watch(watch_path).name
                 monitor(watch_path=str(watch_path), db_path=str(db), alerts_enabled=False)
         report = evaluate_database(db, name, labels)

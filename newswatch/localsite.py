@@ -14,7 +14,11 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 HOST_PLACEHOLDER = b"http://HOST"
-_TYPES = {".xml": "application/xml", ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8"}
+_TYPES = {
+    ".xml": "application/xml",
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+}
 
 # (path, body) → body: lets a caller change a file as it is served (e.g. cut a feed).
 BodyFilter = Callable[[str, bytes], bytes]
@@ -46,7 +50,7 @@ class LocalSite:
     @property
     def base_url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def respond(self, path: str) -> tuple[int, str, bytes]:
         """(status, content type, body) for a request path relative to the root."""

@@ -14,7 +14,9 @@ from storage.outbox import list_alerts, reset_failed
 _STATUS_STYLE = {"sent": "green", "pending": "yellow", "failed": "red"}
 
 
-def list_outbox(db_path: str | Path, *, status: str | None = None, console: Console | None = None) -> int:
+def list_outbox(
+    db_path: str | Path, *, status: str | None = None, console: Console | None = None
+) -> int:
     """Print the outbox (newest first); returns the exit code."""
     with read_session(db_path) as con:
         rows = list_alerts(con, status=status)
@@ -41,5 +43,7 @@ def retry_failed(db_path: str | Path, console: Console | None = None) -> int:
     """Make failed alerts pending again; the next run sends them. Returns the exit code."""
     with write_session(db_path) as con:
         count = reset_failed(con)
-    (console or Console()).print(f"{count} failed alert(s) queued again; the next run delivers them.")
+    (console or Console()).print(
+        f"{count} failed alert(s) queued again; the next run delivers them."
+    )
     return 0

@@ -32,7 +32,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for_health(api_url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_health(
+    api_url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     """Poll `<api>/health` until it answers 200; raise if the server dies or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -58,7 +60,17 @@ def private_prefect_server() -> Iterator[str]:
     env.pop("PREFECT_API_URL", None)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
@@ -87,22 +99,26 @@ def stop_process_group(proc: subprocess.Popen[bytes], grace: float = 20.0) -> No
 
 def _serve(watch_files: Sequence[str], db_path: str, cron: str | None) -> None:
     from prefect import serve
+    from prefect.deployments.runner import RunnerDeployment
 
     from flows.monitor import monitor
 
-    deployments = []
+    deployments: list[RunnerDeployment] = []
     for path in watch_files:
         watch = load_watch(path)
         schedule = cron or watch.runtime.cron or DEFAULT_CRON
-        deployments.append(
-            monitor.to_deployment(
-                name=watch.name,
-                cron=schedule,
-                parameters={"watch_path": str(Path(path).resolve()), "db_path": str(Path(db_path).resolve())},
-                concurrency_limit=1,  # overlapping runs of one watch never write at once
-                description=watch.description or f"newswatch watch {watch.name}",
-            )
+        deployment = monitor.to_deployment(
+            name=watch.name,
+            cron=schedule,
+            parameters={
+                "watch_path": str(Path(path).resolve()),
+                "db_path": str(Path(db_path).resolve()),
+            },
+            concurrency_limit=1,  # overlapping runs of one watch never write at once
+            description=watch.description or f"newswatch watch {watch.name}",
         )
+        assert isinstance(deployment, RunnerDeployment)  # sync context: never a coroutine
+        deployments.append(deployment)
         print(f"serving watch {watch.name} on cron '{schedule}'", flush=True)
     serve(*deployments, pause_on_shutdown=False)
 

@@ -65,7 +65,12 @@ def print_timeline(
     """Print the events of the database as a table; returns the exit code."""
     with read_session(db_path) as con:
         events = events_timeline(
-            con, watch=watch, since=since, kinds=kinds, statuses=statuses, include_history=include_history
+            con,
+            watch=watch,
+            since=since,
+            kinds=kinds,
+            statuses=statuses,
+            include_history=include_history,
         )
     (console or Console(width=160)).print(timeline_table(events))
     return 0

@@ -67,7 +67,9 @@ def save_article(
     return True
 
 
-def duplicate_of_map(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -> dict[str, str | None]:
+def duplicate_of_map(
+    con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]
+) -> dict[str, str | None]:
     """The stored `duplicate_of` of each given article (after any re-pointing)."""
     ids = list(dict.fromkeys(article_ids))
     if not ids:

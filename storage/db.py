@@ -85,7 +85,9 @@ def read_session(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection; waits briefly if a writer holds the file."""
     if not Path(path).exists():
-        raise DatabaseError(f"{path}: no such database (run `newswatch run` or `newswatch demo` first)")
+        raise DatabaseError(
+            f"{path}: no such database (run `newswatch run` or `newswatch demo` first)"
+        )
     con = _open(path, read_only=True, wait_seconds=wait_seconds)
     try:
         yield con

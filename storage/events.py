@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
@@ -17,7 +18,7 @@ _EVENT_COLUMNS = """
 """
 
 
-def _to_event(row: tuple) -> StoredEvent:  # type: ignore[type-arg]
+def _to_event(row: tuple[Any, ...]) -> StoredEvent:
     return StoredEvent(
         event_id=row[0],
         event_type=row[1],
@@ -40,8 +41,7 @@ def _to_event(row: tuple) -> StoredEvent:  # type: ignore[type-arg]
 def load_events(con: duckdb.DuckDBPyConnection, watch: str) -> list[StoredEvent]:
     """All events of a watch, oldest first."""
     rows = con.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM events WHERE watch = ? "
-        "ORDER BY first_seen_at, event_id",
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE watch = ? ORDER BY first_seen_at, event_id",
         [watch],
     ).fetchall()
     return [_to_event(r) for r in rows]
@@ -157,7 +157,9 @@ def events_mentioning(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]
     return {r[0] for r in rows}
 
 
-def with_current_counts(con: duckdb.DuckDBPyConnection, changes: Sequence[EventChange]) -> list[EventChange]:
+def with_current_counts(
+    con: duckdb.DuckDBPyConnection, changes: Sequence[EventChange]
+) -> list[EventChange]:
     """The changes with the events' source counts as stored after this batch."""
     counts = {
         r[0]: (int(r[1]), int(r[2]))
@@ -168,8 +170,12 @@ def with_current_counts(con: duckdb.DuckDBPyConnection, changes: Sequence[EventC
     }
     out = []
     for c in changes:
-        independent, copies = counts.get(c.event.event_id, (c.event.independent_sources, c.event.copies))
-        out.append(replace(c, event=replace(c.event, independent_sources=independent, copies=copies)))
+        independent, copies = counts.get(
+            c.event.event_id, (c.event.independent_sources, c.event.copies)
+        )
+        out.append(
+            replace(c, event=replace(c.event, independent_sources=independent, copies=copies))
+        )
     return out
 
 

@@ -27,10 +27,14 @@ class QueryResult:
 
 
 @contextmanager
-def query_session(path: str | Path, *, wait_seconds: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def query_session(
+    path: str | Path, *, wait_seconds: float = 5.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only, sandboxed connection; waits briefly while a run is writing."""
     if not Path(path).exists():
-        raise DatabaseError(f"{path}: no such database (run `newswatch run` or `newswatch demo` first)")
+        raise DatabaseError(
+            f"{path}: no such database (run `newswatch run` or `newswatch demo` first)"
+        )
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -50,7 +54,9 @@ def query_session(path: str | Path, *, wait_seconds: float = 5.0) -> Iterator[du
         con.close()
 
 
-def run_query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> QueryResult:
+def run_query(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> QueryResult:
     """Run one SQL statement and return its columns and rows."""
     cur = con.execute(sql, params or [])
     columns = [d[0] for d in cur.description] if cur.description else []

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from flows.delivery import Backoff, deliver_due_alerts
 from alerts.email import EmailChannel
 from alerts.errors import PermanentDeliveryError, RetryableDeliveryError
 from alerts.messages import Digest
 from alerts.policy import AlertIntent
 from alerts.slack import SlackChannel
+from flows.delivery import Backoff, deliver_due_alerts
 from storage.db import read_session, write_session
 from storage.outbox import list_alerts, queue_alerts, reset_failed
 from tests.loopback import LoopbackServer, Reply, Request

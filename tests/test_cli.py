@@ -15,7 +15,9 @@ from storage.db import ensure_schema, write_session
 REPO = Path(__file__).resolve().parents[1]
 
 
-def newswatch(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def newswatch(
+    *args: str, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "newswatch", *args],
         capture_output=True,
@@ -26,7 +28,9 @@ def newswatch(*args: str, stdin: str | None = None, timeout: float = 60) -> subp
     )
 
 
-@pytest.mark.parametrize("command", ["run", "serve", "demo", "query", "events", "alerts", "eval", "report"])
+@pytest.mark.parametrize(
+    "command", ["run", "serve", "demo", "query", "events", "alerts", "eval", "report"]
+)
 def test_every_command_explains_itself_in_help(command: str) -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
@@ -49,10 +53,15 @@ def test_contract_options_exist() -> None:
     ("watch_text", "expected"),
     [
         ("name = [", "not valid TOML"),
-        ('name = "w"\n[[sources]]\nkind = "ftp"\nurl = "x"\n[actors.a]\nnames=["A"]\n[actors.b]\nnames=["B"]\n'
-         '[events]\npair=["a","b"]\n', "sources[0].kind"),
-        ('name = "w"\n[[sources]]\nkind = "rss"\nurl = "http://x/f.xml"\n[events]\npair=["a","b"]\n',
-         "actors: required field is missing"),
+        (
+            'name = "w"\n[[sources]]\nkind = "ftp"\nurl = "x"\n[actors.a]\nnames=["A"]\n[actors.b]\nnames=["B"]\n'
+            '[events]\npair=["a","b"]\n',
+            "sources[0].kind",
+        ),
+        (
+            'name = "w"\n[[sources]]\nkind = "rss"\nurl = "http://x/f.xml"\n[events]\npair=["a","b"]\n',
+            "actors: required field is missing",
+        ),
     ],
     ids=["bad-toml", "unknown-source-kind", "missing-actors"],
 )
@@ -73,7 +82,9 @@ def test_bad_watch_file_exits_2_with_one_line_and_touches_no_database(
 def test_query_prints_json_rows(tmp_path: Path) -> None:
     db = tmp_path / "n.duckdb"
     ensure_schema(db)
-    result = newswatch("query", "SELECT count(*) AS n FROM events", "--db", str(db), "--format", "json")
+    result = newswatch(
+        "query", "SELECT count(*) AS n FROM events", "--db", str(db), "--format", "json"
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [{"n": 0}]
 
@@ -119,4 +130,6 @@ def test_json_format_serialises_dates_and_lists(tmp_path: Path) -> None:
     with write_session(db) as con:
         row = con.execute("SELECT DATE '2025-02-12' AS d, ['a', 'b'] AS l").fetchone()
     assert row is not None
-    assert json.loads(format_rows(["d", "l"], [row], "json")) == [{"d": "2025-02-12", "l": ["a", "b"]}]
+    assert json.loads(format_rows(["d", "l"], [row], "json")) == [
+        {"d": "2025-02-12", "l": ["a", "b"]}
+    ]

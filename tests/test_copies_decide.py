@@ -57,15 +57,22 @@ def test_an_article_without_candidates_is_an_original() -> None:
 def test_a_page_declaring_a_stored_page_as_canonical_is_its_copy() -> None:
     wire = make_article("wire", wire_text(), published_at=T0)
     mirror = make_article(
-        "mirror", sentence(random.Random(9), 80), published_at=hours(1), declared_canonical_url=wire.canonical_url
+        "mirror",
+        sentence(random.Random(9), 80),
+        published_at=hours(1),
+        declared_canonical_url=wire.canonical_url,
     )
     match = decide(mirror, stored(wire)).match
     assert (match.duplicate_of, match.method) == (wire.article_id, "url")
 
 
 def test_two_pages_declaring_the_same_canonical_are_copies() -> None:
-    first = make_article("a", wire_text(1), published_at=T0, declared_canonical_url="https://w.example/x")
-    second = make_article("b", wire_text(2), published_at=hours(1), declared_canonical_url="https://w.example/x")
+    first = make_article(
+        "a", wire_text(1), published_at=T0, declared_canonical_url="https://w.example/x"
+    )
+    second = make_article(
+        "b", wire_text(2), published_at=hours(1), declared_canonical_url="https://w.example/x"
+    )
     match = decide(second, stored(first)).match
     assert (match.duplicate_of, match.method) == (first.article_id, "url")
 
@@ -94,7 +101,9 @@ def test_a_different_story_is_not_a_copy() -> None:
 def test_a_copy_of_a_copy_points_at_the_original() -> None:
     wire = make_article("wire", wire_text(), published_at=T0)
     mirror = make_article("mirror", edited(wire_text()), published_at=hours(1))
-    mirror_copy = make_article("reprint", edited(edited(wire_text()), seed=3), published_at=hours(2))
+    mirror_copy = make_article(
+        "reprint", edited(edited(wire_text()), seed=3), published_at=hours(2)
+    )
     first = decide(mirror, stored(wire)).match
     match = decide(mirror_copy, stored(wire), stored(mirror, first)).match
     assert match.duplicate_of == wire.article_id
@@ -131,7 +140,9 @@ def test_an_article_linking_two_groups_merges_them_under_the_earliest() -> None:
     head = make_article("head", text, published_at=hours(5))
     left = make_article("left", text, published_at=T0, declared_canonical_url="https://w.example/x")
     right_root = make_article("right", edited(text), published_at=hours(1))
-    bridge = make_article("bridge", text, published_at=hours(6), declared_canonical_url="https://w.example/x")
+    bridge = make_article(
+        "bridge", text, published_at=hours(6), declared_canonical_url="https://w.example/x"
+    )
     # Two stored groups: `left` alone, and `right` with its exact copy `head`.
     head_match = decide(head, stored(right_root)).match
     assert head_match.duplicate_of == right_root.article_id

@@ -18,7 +18,7 @@ from newswatch.domain import Article
 from storage import copies
 from storage.copies import find_copy_candidates, save_fingerprint
 from storage.db import ensure_schema, write_session
-from tests.test_copies_support import ingest, make_article, sentence, story, stored_groups
+from tests.test_copies_support import ingest, make_article, sentence, stored_groups, story
 
 T0 = datetime(2025, 8, 16, 1, 25, tzinfo=UTC)
 
@@ -62,7 +62,9 @@ def _store_wire_story(db: str, seed: int) -> None:
 
 def test_state_written_by_another_process_finds_copies(tmp_path: Path) -> None:
     db = database(tmp_path)
-    child = multiprocessing.get_context("spawn").Process(target=_store_wire_story, args=(str(db), 3))
+    child = multiprocessing.get_context("spawn").Process(
+        target=_store_wire_story, args=(str(db), 3)
+    )
     child.start()
     child.join(60)
     assert child.exitcode == 0
@@ -104,7 +106,10 @@ def test_a_copy_found_by_url_before_its_original_is_linked_when_the_original_arr
     db = database(tmp_path)
     wire = make_article("wire", text(10), published_at=at(0))
     mirror = make_article(
-        "mirror", sentence(random.Random(11), 60), published_at=at(2), declared_canonical_url=wire.canonical_url
+        "mirror",
+        sentence(random.Random(11), 60),
+        published_at=at(2),
+        declared_canonical_url=wire.canonical_url,
     )
     with write_session(db) as con:
         assert ingest(con, mirror).match.duplicate_of is None
@@ -151,8 +156,9 @@ def test_band_lookup_runs_as_an_index_scan_on_a_large_table(tmp_path: Path) -> N
             "INSERT INTO article_bands SELECT (i % 20)::SMALLINT, (hash(i) >> 32)::UINTEGER, "
             "printf('%016x', i // 20) FROM range(500000) t(i)"
         )
+    probe = [random.Random(1).randrange(2**32) for _ in range(BANDS)]
     with write_session(db) as con:
-        plan = con.execute(f"EXPLAIN ANALYZE {copies._BY_BANDS}", [[1, 2, 3]]).fetchall()[0][1]
+        plan = con.execute(f"EXPLAIN ANALYZE {copies._BY_BANDS}", [probe]).fetchall()[0][1]
     assert "Index Scan" in plan
 
 
@@ -169,7 +175,9 @@ def _population() -> list[Article]:
         make_article("b-wire", b, published_at=at(1)),
         make_article("b-mirror", edited(b, 24), published_at=None),
         make_article(
-            "b-link", "Short teaser for the story.", published_at=at(2),
+            "b-link",
+            "Short teaser for the story.",
+            published_at=at(2),
             declared_canonical_url="https://b-wire.example/story",
         ),
         make_article("independent", text(25), published_at=at(0)),

@@ -33,7 +33,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[bytes] = []
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.messages.append(envelope.content)  # type: ignore[attr-defined]
         return "250 OK"
 
@@ -54,13 +54,24 @@ def corpus_watch(path: Path, feed_url: str) -> Path:
     return path
 
 
-def run_cli(home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "NEWSWATCH_HOME": str(home), **(env or {})}
-    for var in ("SLACK_WEBHOOK_URL", "NEWSWATCH_SMTP_URL", "NEWSWATCH_EMAIL_TO", "NEWSWATCH_APPRISE_URLS"):
+    for var in (
+        "SLACK_WEBHOOK_URL",
+        "NEWSWATCH_SMTP_URL",
+        "NEWSWATCH_EMAIL_TO",
+        "NEWSWATCH_APPRISE_URLS",
+    ):
         if env is None or var not in env:
             full_env.pop(var, None)
     return subprocess.run(
-        [sys.executable, "-m", "newswatch", *args], capture_output=True, text=True, env=full_env, timeout=timeout
+        [sys.executable, "-m", "newswatch", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
     )
 
 
@@ -139,8 +150,12 @@ def test_two_runs_fill_every_table_add_only_what_is_new_and_alert_on_slack_and_e
     assert not refetched, f"pages fetched again: {sorted(refetched)}"
     assert count(db, "SELECT count(*) FROM runs WHERE status = 'completed'") == 2
 
-    slack_rows = count(db, "SELECT count(*) FROM alerts WHERE channel = 'slack' AND status = 'sent'")
-    email_rows = count(db, "SELECT count(*) FROM alerts WHERE channel = 'email' AND status = 'sent'")
+    slack_rows = count(
+        db, "SELECT count(*) FROM alerts WHERE channel = 'slack' AND status = 'sent'"
+    )
+    email_rows = count(
+        db, "SELECT count(*) FROM alerts WHERE channel = 'email' AND status = 'sent'"
+    )
     assert slack_rows > 0
     assert len(slack_received) == slack_rows
     assert len(inbox.messages) == email_rows == slack_rows
@@ -156,6 +171,14 @@ def test_two_runs_fill_every_table_add_only_what_is_new_and_alert_on_slack_and_e
     assert count(db, "SELECT count(*) FROM articles") == 30
     assert len(slack_received) == slack_rows
 
-    query = run_cli(prefect_home, "query", "SELECT count(*) AS n FROM events", "--db", str(db), "--format", "json")
+    query = run_cli(
+        prefect_home,
+        "query",
+        "SELECT count(*) AS n FROM events",
+        "--db",
+        str(db),
+        "--format",
+        "json",
+    )
     assert query.returncode == 0, query.stderr
     assert json.loads(query.stdout) == [{"n": count(db, "SELECT count(*) FROM events")}]

@@ -33,11 +33,16 @@ def _text(seed: int, paragraphs: int = 6) -> str:
 
 
 def test_normalising_drops_case_punctuation_and_layout() -> None:
-    assert normalise_text("  The KREMLIN said:\n\n“No call — yet.”  ") == "the kremlin said no call yet"
+    assert (
+        normalise_text("  The KREMLIN said:\n\n“No call — yet.”  ")
+        == "the kremlin said no call yet"
+    )
 
 
 def test_content_hash_ignores_punctuation_case_and_whitespace() -> None:
-    assert content_hash("Talks begin, officials said.") == content_hash("talks  BEGIN officials said")
+    assert content_hash("Talks begin, officials said.") == content_hash(
+        "talks  BEGIN officials said"
+    )
 
 
 def test_content_hash_changes_when_a_word_changes() -> None:
@@ -45,7 +50,7 @@ def test_content_hash_changes_when_a_word_changes() -> None:
 
 
 def test_shingles_are_overlapping_word_runs() -> None:
-    words = "one two three four five six".split()
+    words = ["one", "two", "three", "four", "five", "six"]
     assert word_shingles(words, 5) == [b"one two three four five", b"two three four five six"]
 
 
@@ -78,7 +83,12 @@ def test_signatures_agree_across_processes() -> None:
         "fp = fingerprint(sys.stdin.read()); print(json.dumps([fp.signature, fp.bands]))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], input=text, capture_output=True, text=True, cwd=REPO, check=True
+        [sys.executable, "-c", code],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
     )
     signature, bands = json.loads(out.stdout)
     fp = fingerprint(text)

@@ -95,7 +95,9 @@ def test_a_copy_with_a_few_words_swapped_is_found(seed: int, paragraphs: int, sw
     text = story(rng, paragraphs)
     words = " ".join(text).split()
     for _ in range(swaps):
-        words[rng.randrange(len(words))] = rng.choice(["reportedly", "Thursday", "officially", "again"])
+        words[rng.randrange(len(words))] = rng.choice(
+            ["reportedly", "Thursday", "officially", "again"]
+        )
     assert found_as_copy(text, [" ".join(words)])
 
 
@@ -110,7 +112,9 @@ def test_a_syndicated_copy_with_all_edits_at_once_is_found(seed: int, paragraphs
 
 @settings(max_examples=40, deadline=None)
 @given(seeds, seeds, st.integers(min_value=3, max_value=6))
-def test_stories_sharing_only_boilerplate_are_not_copies(first: int, second: int, paragraphs: int) -> None:
+def test_stories_sharing_only_boilerplate_are_not_copies(
+    first: int, second: int, paragraphs: int
+) -> None:
     one = story(random.Random(first), paragraphs)
     other = story(random.Random(f"other-{second}"), paragraphs)
     assert not found_as_copy([*one, *BOILERPLATE], [*other, *BOILERPLATE])
@@ -118,7 +122,9 @@ def test_stories_sharing_only_boilerplate_are_not_copies(first: int, second: int
 
 @settings(max_examples=40, deadline=None)
 @given(seeds, seeds, st.integers(min_value=3, max_value=6))
-def test_stories_sharing_a_common_quote_are_not_copies(first: int, second: int, paragraphs: int) -> None:
+def test_stories_sharing_a_common_quote_are_not_copies(
+    first: int, second: int, paragraphs: int
+) -> None:
     one = story(random.Random(first), paragraphs)
     other = story(random.Random(f"other-{second}"), paragraphs)
     assert not found_as_copy([one[0], QUOTE, *one[1:]], [*other[:2], QUOTE, *other[2:]])

@@ -14,12 +14,44 @@ from storage.locks import RunInProgressError, watch_run_lock
 from storage.query import query_session, run_query
 
 CONTRACT = {
-    "articles": {"article_id", "url", "canonical_url", "source", "title", "published_at", "fetched_at",
-                 "language", "text", "relevant", "duplicate_of"},
-    "events": {"event_id", "event_type", "participants", "event_date", "date_earliest", "date_latest",
-               "status", "location", "summary", "first_seen_at", "updated_at"},
+    "articles": {
+        "article_id",
+        "url",
+        "canonical_url",
+        "source",
+        "title",
+        "published_at",
+        "fetched_at",
+        "language",
+        "text",
+        "relevant",
+        "duplicate_of",
+    },
+    "events": {
+        "event_id",
+        "event_type",
+        "participants",
+        "event_date",
+        "date_earliest",
+        "date_latest",
+        "status",
+        "location",
+        "summary",
+        "first_seen_at",
+        "updated_at",
+    },
     "event_mentions": {"event_id", "article_id", "evidence"},
-    "alerts": {"alert_id", "event_id", "channel", "kind", "status", "attempts", "created_at", "sent_at", "error"},
+    "alerts": {
+        "alert_id",
+        "event_id",
+        "channel",
+        "kind",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+        "error",
+    },
     "runs": {"run_id", "started_at", "finished_at", "status"},
 }
 
@@ -29,8 +61,12 @@ def test_fresh_database_has_every_contract_column(tmp_path: Path) -> None:
     ensure_schema(db)
     con = duckdb.connect(str(db), read_only=True)
     for table, columns in CONTRACT.items():
-        found = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+        found = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        }
         assert columns <= found, (table, columns - found)
 
 
@@ -48,7 +84,9 @@ def test_failed_write_session_rolls_back(tmp_path: Path) -> None:
     db = tmp_path / "n.duckdb"
     ensure_schema(db)
     with pytest.raises(RuntimeError), write_session(db) as con:
-        con.execute("INSERT INTO runs (run_id, watch, started_at, status) VALUES ('r', 'w', now(), 'running')")
+        con.execute(
+            "INSERT INTO runs (run_id, watch, started_at, status) VALUES ('r', 'w', now(), 'running')"
+        )
         raise RuntimeError("boom")
     with write_session(db) as con:
         assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
@@ -65,7 +103,9 @@ def test_writer_waits_for_another_process_then_gets_in(tmp_path: Path) -> None:
     db = str(tmp_path / "n.duckdb")
     ensure_schema(db)
     ready = multiprocessing.get_context("spawn").Event()
-    proc = multiprocessing.get_context("spawn").Process(target=_hold_write_lock, args=(db, 1.0, ready))
+    proc = multiprocessing.get_context("spawn").Process(
+        target=_hold_write_lock, args=(db, 1.0, ready)
+    )
     proc.start()
     ready.wait(30)
     start = time.monotonic()
@@ -79,7 +119,9 @@ def test_writer_gives_up_with_a_clear_message_when_busy_too_long(tmp_path: Path)
     db = str(tmp_path / "n.duckdb")
     ensure_schema(db)
     ready = multiprocessing.get_context("spawn").Event()
-    proc = multiprocessing.get_context("spawn").Process(target=_hold_write_lock, args=(db, 3.0, ready))
+    proc = multiprocessing.get_context("spawn").Process(
+        target=_hold_write_lock, args=(db, 3.0, ready)
+    )
     proc.start()
     ready.wait(30)
     with pytest.raises(DatabaseBusyError, match="busy"), write_session(db, wait_seconds=0.5):
@@ -116,8 +158,11 @@ def test_query_session_reads(tmp_path: Path) -> None:
 
 def test_second_run_of_a_watch_waits_then_gives_up(tmp_path: Path) -> None:
     db = tmp_path / "n.duckdb"
-    with watch_run_lock(db, "w"), pytest.raises(RunInProgressError, match="in progress"), \
-            watch_run_lock(db, "w", wait_seconds=0.3):
+    with (
+        watch_run_lock(db, "w"),
+        pytest.raises(RunInProgressError, match="in progress"),
+        watch_run_lock(db, "w", wait_seconds=0.3),
+    ):
         pass
 
 
