@@ -47,18 +47,27 @@ def seed_news_lines(page: str, golden: dict) -> list[str]:
     matches = list(SEEDS.glob(f"{SEED_OF_PAGE[page]}_*.txt"))
     if not matches:
         return []
-    lines = [_TAG.sub("", html.unescape(line)).strip() for line in matches[0].read_text(encoding="utf-8").splitlines()]
+    lines = [
+        _TAG.sub("", html.unescape(line)).strip()
+        for line in matches[0].read_text(encoding="utf-8").splitlines()
+    ]
     heading = golden.get("filler_reason_contains")
     if heading:
         cut = next((i for i, line in enumerate(lines) if line.startswith(heading)), len(lines))
         lines = lines[:cut]
     junk = tuple(golden["text_excludes"])
-    return [line for line in lines if len(line) >= MIN_SEED_SENTENCE_CHARS and not line.startswith(junk)]
+    return [
+        line for line in lines if len(line) >= MIN_SEED_SENTENCE_CHARS and not line.startswith(junk)
+    ]
 
 
 def clean_corpus_page(golden: dict) -> Article:
     path = CORPUS / "pages" / golden["page"]
-    return clean_page(path.read_text(encoding="utf-8"), f"http://127.0.0.1:8765/pages/{golden['page']}", source="corpus")
+    return clean_page(
+        path.read_text(encoding="utf-8"),
+        f"http://127.0.0.1:8765/pages/{golden['page']}",
+        source="corpus",
+    )
 
 
 def main() -> None:
@@ -102,23 +111,35 @@ def main() -> None:
         has_filler = bool(golden.get("filler_contains"))
         filler_present += has_filler
         cut = article.filler_text is not None
-        filler_cut += has_filler and cut and all(fold(s) in fold(article.filler_text or "") for s in golden["filler_contains"])
+        filler_cut += (
+            has_filler
+            and cut
+            and all(fold(s) in fold(article.filler_text or "") for s in golden["filler_contains"])
+        )
         filler_wrong += cut and not has_filler
 
-        published = article.published_at.strftime("%Y-%m-%dT%H:%M:%SZ") if article.published_at else None
+        published = (
+            article.published_at.strftime("%Y-%m-%dT%H:%M:%SZ") if article.published_at else None
+        )
         dates_ok += published == golden["published_at"]
         sources_ok += article.published_source == golden.get("published_source")
         languages_ok += article.language == golden["language"]
         kinds_ok += article.page_kind == golden["page_kind"]
         canon_ok += urlsplit(article.canonical_url).path == golden["canonical_path"]
         if published != golden["published_at"]:
-            misses.append(f"{page} published {published} ({article.published_source}), expected {golden['published_at']}")
+            misses.append(
+                f"{page} published {published} ({article.published_source}), expected {golden['published_at']}"
+            )
 
     print(f"corpus pages: {pages}")
     print(f"junk lines left:        {junk_left} of {junk_checked} junk snippets checked (goal 0)")
     print(f"news sentences lost:    {news_lost} of {news_checked} news snippets checked (goal 0)")
-    print(f"filler sections cut:    {filler_cut} / {filler_present} present; cut where none: {filler_wrong}")
-    print(f"published_at exact:     {dates_ok} / {pages}   source as expected: {sources_ok} / {pages}")
+    print(
+        f"filler sections cut:    {filler_cut} / {filler_present} present; cut where none: {filler_wrong}"
+    )
+    print(
+        f"published_at exact:     {dates_ok} / {pages}   source as expected: {sources_ok} / {pages}"
+    )
     print(f"language:               {languages_ok} / {pages}")
     print(f"page kind:              {kinds_ok} / {pages}")
     print(f"canonical path:         {canon_ok} / {pages}")

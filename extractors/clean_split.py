@@ -81,4 +81,3 @@ def recover_split_body(tree: HtmlElement, paragraphs: Sequence[str]) -> list[str
     if sum(len(p) for p in (*before, *after)) < MIN_RECOVERED_CHARS:
         return list(paragraphs)
     return [*before, *paragraphs, *after]
-

@@ -88,7 +88,9 @@ _SPEAKER = re.compile(
 _INTERVIEWER = re.compile(r"\beditor\b", re.I)
 # Words that make a "Word:" opening a label inside news, not a speaker.
 # Lower-case words allowed inside a speaker's name ("Ursula von der Leyen").
-_NAME_PARTICLES = frozenset({"de", "der", "den", "van", "von", "al", "bin", "da", "di", "la", "le", "du", "y"})
+_NAME_PARTICLES = frozenset(
+    {"de", "der", "den", "van", "von", "al", "bin", "da", "di", "la", "le", "du", "y"}
+)
 _NOT_SPEAKERS = frozenset(
     {
         "update",

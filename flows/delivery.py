@@ -29,6 +29,7 @@ from alerts.errors import PermanentDeliveryError, RetryableDeliveryError
 from alerts.messages import Deliverable, Digest
 from newswatch.config import Watch
 from newswatch.domain import AlertMessage, stable_id
+from newswatch.faults import fault_point
 from storage.db import write_session
 from storage.outbox import (
     OutboxAlert,
@@ -133,11 +134,12 @@ def deliver_due_alerts(
     by_name = {c.name: c for c in channels}
     report = DeliveryReport()
     with write_session(db_path) as con:
-        rows = due_alerts(con, now, list(by_name), limit=limit)
+        rows = due_alerts(con, now, list(by_name), limit=limit, watch=watch.name)
         hold_alerts(con, [r.alert_id for r in rows], now + lease)
         parcels, unreadable = _parcels(
             con, rows, watch, digest=watch.alerts.mode == "digest", now=now
         )
+    fault_point("after-claim")
     report.failed += len(unreadable)
     report.errors.extend(unreadable)
     budget = _WaitBudget(max_wait_seconds)
@@ -170,9 +172,11 @@ def deliver_due_alerts(
             continue
         if after_send is not None:
             after_send(parcel)
+        fault_point("after-send")
         with write_session(db_path) as con:
             for alert_id in ids:
                 mark_sent(con, alert_id, now)
+        fault_point("after-mark")
         report.sent += len(ids)
         log.info("alert %s sent on %s", _shown_id(parcel.message), parcel.channel)
     if deferred:

@@ -11,14 +11,18 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import get_run_context
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner
 
 from alerts.channels import channels_from_env
 from alerts.policy import alerts_for_changes
@@ -27,6 +31,7 @@ from extractors.events import extractor_for
 from extractors.resolution import resolve_events
 from flows.copies import store_with_copy_detection
 from flows.delivery import deliver_due_alerts
+from flows.runners import chunks_ahead, default_task_runner, task_runner_for
 from newswatch.config import Watch, load_watch
 from newswatch.domain import (
     Article,
@@ -37,6 +42,7 @@ from newswatch.domain import (
     RunCounts,
     SourceResult,
 )
+from newswatch.faults import fault_point
 from newswatch.report import RunSummary, render_run_markdown, run_table_rows
 from sources.fetch import fetch_pages, user_agent_for
 from sources.poll import poll_sources
@@ -99,14 +105,16 @@ def select_new_links(
 
 
 @task(name="fetch-pages")
-def fetch_batch(
-    links: Sequence[CandidateLink], watch: Watch, db_path: str, run_id: str
-) -> list[FetchedPage]:
-    """Fetch one batch of pages politely and record every outcome in `fetches`."""
-    pages = fetch_pages(links, watch.fetch, user_agent_for(watch))
+def fetch_batch(links: Sequence[CandidateLink], watch: Watch) -> list[FetchedPage]:
+    """Fetch one batch of pages politely; no database access, so it may run on any worker."""
+    return fetch_pages(links, watch.fetch, user_agent_for(watch))
+
+
+def _record_fetches(pages: Sequence[FetchedPage], db_path: str, run_id: str) -> None:
+    """Record every fetch outcome in `fetches`, in the flow process (the one writer)."""
     with write_session(db_path) as con:
         source_store.save_fetches(con, run_id, pages)
-    return pages
+    fault_point("after-fetch")
 
 
 @task(name="clean-and-extract")
@@ -162,6 +170,7 @@ def store_batch(
         outcome.copies_found = sum(1 for m in stored.matches.values() if m.duplicate_of)
         fresh = [r for r in ordered if r.article.article_id in stored.matches]
         outcome.articles_relevant = sum(1 for r in fresh if r.candidates)
+        fault_point("inside-store")
         copy_of = article_store.duplicate_of_map(con, [r.article.article_id for r in fresh])
         batch = [
             (
@@ -196,6 +205,8 @@ def store_batch(
             previous_sources_by_event={e.event_id: e.independent_sources for e in existing},
         )
         outcome.alerts_queued = outbox.queue_alerts(con, intents, channel_names, run_id, now)
+        fault_point("before-store-commit")
+    fault_point("after-store-commit")
     return outcome
 
 
@@ -222,12 +233,40 @@ def _first_report_in_batch(
 @task(name="deliver-alerts")
 def deliver_alerts(watch: Watch, db_path: str) -> tuple[int, int]:
     """Send due outbox rows on every configured channel; returns (sent, failed)."""
-    report = deliver_due_alerts(db_path, channels_from_env(os.environ), watch)
+    # Runs of one watch are serialised by the run lock, so a claim need not outlive the
+    # run that made it: after a crash the next run re-sends at once (lease 0).
+    report = deliver_due_alerts(db_path, channels_from_env(os.environ), watch, lease=timedelta(0))
     return report.sent, report.failed
 
 
 def _chunks(items: Sequence[CandidateLink], size: int) -> list[Sequence[CandidateLink]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _read_ahead(
+    runner: TaskRunner[Any],
+    chunks: Sequence[Sequence[CandidateLink]],
+    watch: Watch,
+) -> Iterator[tuple[PrefectFuture[list[FetchedPage]], PrefectFuture[list[ReadArticle]]]]:
+    """Submit fetch and clean tasks a few chunks ahead; yield their futures in chunk order.
+
+    Fetches run one after another (each waits for the previous), so per-host politeness
+    holds across chunks; cleaning fans out over the runner's workers.
+    """
+    in_flight: deque[tuple[PrefectFuture[list[FetchedPage]], PrefectFuture[list[ReadArticle]]]]
+    in_flight = deque()
+    previous: PrefectFuture[list[FetchedPage]] | None = None
+    for chunk in chunks:
+        fetched = runner.submit(
+            fetch_batch, {"links": chunk, "watch": watch}, wait_for=[previous] if previous else None
+        )
+        cleaned = runner.submit(clean_and_extract, {"pages": fetched, "watch": watch})
+        in_flight.append((fetched, cleaned))
+        previous = fetched
+        if len(in_flight) > chunks_ahead(watch.runtime):
+            yield in_flight.popleft()
+    while in_flight:
+        yield in_flight.popleft()
 
 
 def _flow_run_id() -> str | None:
@@ -239,7 +278,12 @@ def _flow_run_id() -> str | None:
     return str(flow_run.id) if flow_run else None
 
 
-@flow(name="newswatch-monitor", log_prints=False, validate_parameters=False)
+@flow(
+    name="newswatch-monitor",
+    log_prints=False,
+    validate_parameters=False,
+    task_runner=default_task_runner(),
+)
 def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSummary:
     """One monitoring pass of the watch in `watch_path`, stored in the DuckDB file `db_path`."""
     logger = get_run_logger()
@@ -269,7 +313,9 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
                 watch.name,
             )
         try:
+            fault_point("after-run-start")
             results = discover_links(watch, db_path)
+            fault_point("after-discover")
             counts.sources_ok = sum(1 for r in results if r.status != "failed")
             counts.sources_failed = sum(1 for r in results if r.status == "failed")
             counts.failing_sources = [
@@ -281,30 +327,34 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
             links = select_new_links(results, db_path, watch.fetch.max_pages_per_run)
             counts.links_new = len(links)
             channel_names = [c.name for c in channels_from_env(os.environ)]
-            for chunk in _chunks(links, watch.runtime.batch_size):
-                pages = fetch_batch(chunk, watch, db_path, run_id)
-                counts.pages_fetched += sum(1 for p in pages if p.status == "ok")
-                counts.pages_failed += sum(1 for p in pages if p.status == "failed")
-                counts.pages_skipped += sum(1 for p in pages if p.status == "skipped")
-                read = clean_and_extract(pages, watch)
-                outcome = store_batch(
-                    read,
-                    watch,
-                    db_path,
-                    run_id,
-                    alerts_enabled=alerts_enabled,
-                    first_run=first_run,
-                    channel_names=channel_names,
-                )
-                counts.articles_stored += outcome.articles_stored
-                counts.articles_relevant += outcome.articles_relevant
-                counts.copies_found += outcome.copies_found
-                counts.events_new += outcome.events_new
-                counts.events_updated += outcome.events_updated
-                counts.mentions_added += outcome.mentions_added
-                counts.alerts_queued += outcome.alerts_queued
-                new_events.extend(outcome.new_event_summaries)
+            chunks = _chunks(links, watch.runtime.batch_size)
+            # Fetch and clean may run on other workers; storing stays here, in chunk order.
+            with task_runner_for(watch.runtime) as runner:
+                for fetched, cleaned in _read_ahead(runner, chunks, watch):
+                    pages = fetched.result()
+                    _record_fetches(pages, db_path, run_id)
+                    counts.pages_fetched += sum(1 for p in pages if p.status == "ok")
+                    counts.pages_failed += sum(1 for p in pages if p.status == "failed")
+                    counts.pages_skipped += sum(1 for p in pages if p.status == "skipped")
+                    outcome = store_batch(
+                        cleaned.result(),
+                        watch,
+                        db_path,
+                        run_id,
+                        alerts_enabled=alerts_enabled,
+                        first_run=first_run,
+                        channel_names=channel_names,
+                    )
+                    counts.articles_stored += outcome.articles_stored
+                    counts.articles_relevant += outcome.articles_relevant
+                    counts.copies_found += outcome.copies_found
+                    counts.events_new += outcome.events_new
+                    counts.events_updated += outcome.events_updated
+                    counts.mentions_added += outcome.mentions_added
+                    counts.alerts_queued += outcome.alerts_queued
+                    new_events.extend(outcome.new_event_summaries)
             # Validators only now: a crash before this point must not hide links behind a 304.
+            fault_point("before-source-save")
             with write_session(db_path) as con:
                 source_store.save_source_results(
                     con,
@@ -313,8 +363,10 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
                     {s.key: s.kind for s in watch.sources},
                     datetime.now(UTC),
                 )
+            fault_point("after-source-save")
             if alerts_enabled:
                 counts.alerts_sent, counts.alerts_failed = deliver_alerts(watch, db_path)
+            fault_point("before-run-finish")
         except Exception as exc:
             with write_session(db_path) as con:
                 runs.finish_run(

@@ -138,17 +138,26 @@ def due_alerts(
     channels: Sequence[str],
     *,
     limit: int | None = None,
+    watch: str | None = None,
 ) -> list[OutboxAlert]:
-    """Pending rows for these channels whose next attempt is due, oldest first."""
+    """Pending rows for these channels whose next attempt is due, oldest first.
+
+    With `watch`, only rows queued by that watch's runs: each watch renders its own.
+    """
     if not channels:
         return []
     marks = ", ".join("?" for _ in channels)
+    params: list[object] = [*channels, now]
+    only_watch = ""
+    if watch is not None:
+        only_watch = "AND run_id IN (SELECT run_id FROM runs WHERE watch = ?) "
+        params.append(watch)
     sql = (
         f"SELECT {_COLUMNS} FROM alerts WHERE status = 'pending' AND channel IN ({marks}) "
         "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
-        f"ORDER BY created_at, {_KIND_RANK}, event_id, channel"
+        + only_watch
+        + f"ORDER BY created_at, {_KIND_RANK}, event_id, channel"
     )
-    params: list[object] = [*channels, now]
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)

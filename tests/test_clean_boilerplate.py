@@ -67,17 +67,28 @@ JUNK_BY_RULE = {
         "Also on example.com Envoy lands in Moscow for talks",
         "Lesen Sie auch",
     ],
-    "tagged-teaser": ["Ministers clash over budget plans [VIDEO]|", "Summit host city named [REVEALED]"],
+    "tagged-teaser": [
+        "Ministers clash over budget plans [VIDEO]|",
+        "Summit host city named [REVEALED]",
+    ],
     "spread-the-love": ["Spread the love"],
     "like-counter": ["0", "19", "1.2k shares"],
-    "stray-date": ["date 2025-01-22", "Updated at 1:23 p.m.", "Posted on March 3, 2025 at 9:14 am ET", "Tuesday, March 18, 2025"],
+    "stray-date": [
+        "date 2025-01-22",
+        "Updated at 1:23 p.m.",
+        "Posted on March 3, 2025 at 9:14 am ET",
+        "Tuesday, March 18, 2025",
+    ],
     "newsletter-prompt": [
         "Sign up for our daily newsletter",
         "Subscribe via Email",
         "Enter your email address to get new posts by email.",
         "Get the latest headlines delivered to your inbox every morning.",
     ],
-    "contact-line": ["Listen: https://example.test/podcast/615", "Have a tip? Write to the desk at tips@example.test."],
+    "contact-line": [
+        "Listen: https://example.test/podcast/615",
+        "Have a tip? Write to the desk at tips@example.test.",
+    ],
     "cookie-prompt": [
         "We use cookies to give you the best experience. By clicking Accept, you consent to the use of all cookies.",
         "This website uses cookies. We'll assume you're ok with this, but you can opt-out if you wish.",
@@ -122,7 +133,9 @@ def test_news_sentences_survive_removal_together_with_their_order() -> None:
 
 
 def test_long_paragraph_is_never_junk_even_when_it_opens_like_a_widget() -> None:
-    paragraph = "Share this: " + "the minister said the talks were constructive and would continue. " * 6
+    paragraph = (
+        "Share this: " + "the minister said the talks were constructive and would continue. " * 6
+    )
     assert line_rule(paragraph) is None
 
 
@@ -150,7 +163,9 @@ def test_glued_prompt_after_a_sentence_keeps_the_sentence() -> None:
 
 
 def test_headline_repeated_in_the_text_is_removed() -> None:
-    result = remove_boilerplate(["Leaders Agree To Talk", NEWS_SENTENCES[0]], titles=["Leaders agree to talk"])
+    result = remove_boilerplate(
+        ["Leaders Agree To Talk", NEWS_SENTENCES[0]], titles=["Leaders agree to talk"]
+    )
     assert result.paragraphs == (NEWS_SENTENCES[0],)
     assert [r.rule for r in result.removed] == ["title-echo"]
 
@@ -163,7 +178,12 @@ def test_kicker_above_a_repeated_headline_goes_with_it() -> None:
 
 
 def test_comment_section_cuts_everything_after_it() -> None:
-    paragraphs = [*NEWS_SENTENCES[:4], "3 thoughts on “Leaders agree to talk”", "Great article, thanks!", "I disagree."]
+    paragraphs = [
+        *NEWS_SENTENCES[:4],
+        "3 thoughts on “Leaders agree to talk”",
+        "Great article, thanks!",
+        "I disagree.",
+    ]
     result = remove_boilerplate(paragraphs)
     assert result.paragraphs == tuple(NEWS_SENTENCES[:4])
     assert {r.rule for r in result.removed} == {"comment-section"}
@@ -176,12 +196,21 @@ def test_comments_heading_near_the_top_does_not_cut_the_article() -> None:
 
 
 def test_bulleted_headlines_under_a_related_heading_are_removed() -> None:
-    paragraphs = [*NEWS_SENTENCES[:3], "Related:", "- Five things to know about the summit", "- Who is the envoy"]
+    paragraphs = [
+        *NEWS_SENTENCES[:3],
+        "Related:",
+        "- Five things to know about the summit",
+        "- Who is the envoy",
+    ]
     result = remove_boilerplate(paragraphs)
     assert result.paragraphs == tuple(NEWS_SENTENCES[:3])
     assert [r.rule for r in result.removed] == ["related-teaser", "related-list", "related-list"]
 
 
 def test_bulleted_list_without_a_related_heading_is_kept() -> None:
-    paragraphs = [NEWS_SENTENCES[0], "- a 30-day halt to strikes on energy sites", "- a prisoner exchange"]
+    paragraphs = [
+        NEWS_SENTENCES[0],
+        "- a 30-day halt to strikes on energy sites",
+        "- a prisoner exchange",
+    ]
     assert remove_boilerplate(paragraphs).paragraphs == tuple(paragraphs)

@@ -64,7 +64,11 @@ def test_editor_dialogue_without_a_heading_is_cut_from_its_first_turn() -> None:
 
 def test_interview_article_with_a_short_intro_is_not_cut() -> None:
     # A real Q&A article: one intro paragraph, then the interview is the article itself.
-    paragraphs = ["We asked the new ambassador about his first month in Moscow.", HEADINGS["interview-heading"], *DIALOGUE]
+    paragraphs = [
+        "We asked the new ambassador about his first month in Moscow.",
+        HEADINGS["interview-heading"],
+        *DIALOGUE,
+    ]
     cut = cut_filler(paragraphs)
     assert cut.body == tuple(paragraphs)
     assert cut.filler == ()
@@ -72,7 +76,13 @@ def test_interview_article_with_a_short_intro_is_not_cut() -> None:
 
 
 def test_question_and_answer_turns_without_heading_are_kept() -> None:
-    qa = ["Q: When did you arrive?", "A: In March.", "Q: What surprised you?", "A: The weather.", "Q: And the talks?"]
+    qa = [
+        "Q: When did you arrive?",
+        "A: In March.",
+        "Q: What surprised you?",
+        "A: The weather.",
+        "Q: And the talks?",
+    ]
     cut = cut_filler([*BODY, *qa])
     assert cut.filler == ()
 

@@ -72,9 +72,13 @@ def test_canonical_url_is_the_canonicalized_og_url() -> None:
 
 
 def test_canonical_url_falls_back_to_rel_canonical_then_to_the_url() -> None:
-    linked = clean_page(article_html(head='<link rel="canonical" href="/world/leaders-talk/">'), URL)
+    linked = clean_page(
+        article_html(head='<link rel="canonical" href="/world/leaders-talk/">'), URL
+    )
     assert linked.canonical_url == "https://news.example/world/leaders-talk/"
-    assert clean_page(article_html(), URL).canonical_url == "https://news.example/world/leaders-talk/"
+    assert (
+        clean_page(article_html(), URL).canonical_url == "https://news.example/world/leaders-talk/"
+    )
 
 
 def test_rel_canonical_to_another_outlet_is_declared() -> None:
@@ -95,9 +99,17 @@ def test_published_time_and_its_source() -> None:
 
 
 def test_feed_hint_fills_in_missing_title_and_date() -> None:
-    hint = CandidateLink(URL, URL, "example-rss", title="Leaders talk", published_at=datetime(2025, 3, 18, 20, 0, tzinfo=UTC))
+    hint = CandidateLink(
+        URL,
+        URL,
+        "example-rss",
+        title="Leaders talk",
+        published_at=datetime(2025, 3, 18, 20, 0, tzinfo=UTC),
+    )
     html = article_html().replace('<meta property="og:title" content="Leaders talk by phone">', "")
-    html = html.replace("<title>Leaders talk - Example News</title>", "").replace("<h1>Leaders talk by phone</h1>", "")
+    html = html.replace("<title>Leaders talk - Example News</title>", "").replace(
+        "<h1>Leaders talk by phone</h1>", ""
+    )
     article = clean_page(html, URL, hint=hint)
     assert article.title == "Leaders talk"
     assert (article.published_at, article.published_source) == (hint.published_at, "feed")
@@ -123,7 +135,9 @@ def test_appended_interview_is_cut_into_filler_text() -> None:
     article = clean_page(article_html(paragraphs=PARAGRAPHS + dialogue), URL)
     assert article.text.split("\n") == PARAGRAPHS
     assert article.filler_text == "\n".join(dialogue)
-    assert article.filler_reason is not None and article.filler_reason.startswith("editor-interview-heading")
+    assert article.filler_reason is not None and article.filler_reason.startswith(
+        "editor-interview-heading"
+    )
 
 
 def test_tag_page_is_a_listing_without_text_or_date() -> None:
@@ -154,13 +168,20 @@ def test_binary_garbage_is_a_stub() -> None:
 
 
 def test_page_without_body_is_a_stub() -> None:
-    assert clean_page("<html><head><title>Nothing here</title></head></html>", URL).page_kind == "stub"
+    assert (
+        clean_page("<html><head><title>Nothing here</title></head></html>", URL).page_kind == "stub"
+    )
 
 
-def test_huge_page_is_cleaned_without_error() -> None:
-    huge = article_html(extra_body="<div>" + "<p>filler words for size</p>" * 250_000 + "</div>")
-    assert len(huge) > 5_000_000
+def test_page_larger_than_the_size_cap_is_cleaned() -> None:
+    huge = article_html(extra_body="<script>" + "x" * 6_000_000 + "</script>")
     article = clean_page(huge, URL)
+    assert article.text.split("\n") == PARAGRAPHS
+
+
+def test_page_with_a_huge_number_of_elements_keeps_its_article() -> None:
+    many = article_html(extra_body="<div>" + "<p>filler words for size</p>" * 60_000 + "</div>")
+    article = clean_page(many, URL)
     assert PARAGRAPHS[0] in article.text
 
 
@@ -173,7 +194,43 @@ def test_clean_page_never_raises_on_arbitrary_text(html: str) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from(["<div>", "</div>", "<p>", "</p>", "<html>", "<body>", "<script>", "<!--", "&#0;", "\x00", "<meta content='2025-99-99' property='article:published_time'>", "text", "<h1>"]), max_size=60))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<div>",
+                "</div>",
+                "<p>",
+                "</p>",
+                "<html>",
+                "<body>",
+                "<script>",
+                "<!--",
+                "&#0;",
+                "\x00",
+                "<meta content='2025-99-99' property='article:published_time'>",
+                "text",
+                "<h1>",
+            ]
+        ),
+        max_size=60,
+    )
+)
 def test_clean_page_never_raises_on_broken_markup(pieces: list[str]) -> None:
     article = clean_page("".join(pieces), URL)
     assert isinstance(article.text, str)
+
+
+def test_author_falls_back_to_the_byline_link() -> None:
+    byline = '<div class="entry-meta">by <a rel="author" href="/author/j-doe/">J. Doe</a></div>'
+    html = article_html().replace(
+        "<h1>Leaders talk by phone</h1>", f"<h1>Leaders talk by phone</h1>{byline}"
+    )
+    assert clean_page(html, URL).author == "J. Doe"
+
+
+def test_language_comes_from_og_locale_when_html_lang_is_missing() -> None:
+    html = article_html(head='<meta property="og:locale" content="de_DE">').replace(
+        ' lang="en"', ""
+    )
+    assert clean_page(html, URL).language == "de"

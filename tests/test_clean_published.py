@@ -8,7 +8,13 @@ import pytest
 from trafilatura.utils import load_html
 
 from extractors.clean_meta import read_page_meta
-from extractors.published import PublishedTime, date_from_url, find_published, parse_dateline, parse_iso
+from extractors.published import (
+    PublishedTime,
+    date_from_url,
+    find_published,
+    parse_dateline,
+    parse_iso,
+)
 
 # The crawl day a news theme prints in its top bar; never the publication time.
 TOP_BAR = '<div class="top-bar"><span class="header-date">Friday, October 24, 2025</span></div>'
@@ -24,7 +30,11 @@ def page(head: str = "", body: str = "") -> str:
     )
 
 
-def published(html: str, urls: tuple[str, ...] = ("https://news.example/world/leaders-talk/",), feed: datetime | None = None) -> PublishedTime | None:
+def published(
+    html: str,
+    urls: tuple[str, ...] = ("https://news.example/world/leaders-talk/",),
+    feed: datetime | None = None,
+) -> PublishedTime | None:
     tree = load_html(html)
     return find_published(tree, read_page_meta(tree), urls, feed)
 
@@ -51,12 +61,16 @@ def test_visible_dateline_in_eastern_winter_time_is_five_hours_behind_utc() -> N
 
 def test_eastern_time_in_summer_follows_daylight_saving() -> None:
     dateline = '<p class="byline-date">July 14, 2025 2:05 PM ET</p>'
-    assert published(page(body=dateline)) == PublishedTime(datetime(2025, 7, 14, 18, 5, tzinfo=UTC), "dateline")
+    assert published(page(body=dateline)) == PublishedTime(
+        datetime(2025, 7, 14, 18, 5, tzinfo=UTC), "dateline"
+    )
 
 
 def test_time_element_after_the_headline_is_read_from_its_datetime() -> None:
     time_element = '<time datetime="2025-05-20T07:10:00+00:00">May 20, 2025</time>'
-    assert published(page(body=time_element)) == PublishedTime(datetime(2025, 5, 20, 7, 10, tzinfo=UTC), "time-element")
+    assert published(page(body=time_element)) == PublishedTime(
+        datetime(2025, 5, 20, 7, 10, tzinfo=UTC), "time-element"
+    )
 
 
 def test_top_bar_date_is_never_taken_and_the_url_day_is_used() -> None:
