@@ -9,7 +9,8 @@ Zelensky"), group references ("the two leaders", "they", "die beiden"), pronouns
 `ActorLexicon.mentions(text, day)` lists the references in one sentence. A role title
 ("the US president") names an actor only on days he held that role; on other days it names
 someone else, which is what keeps a 2021 article about "the U.S. president" from being read
-as one about the 2017-2021 holder.
+as one about the 2017-2021 holder. With an indefinite word ("a U.S. president", "no Russian
+president") a title names nobody in particular: someone other than the actor.
 """
 
 from __future__ import annotations
@@ -268,7 +269,12 @@ class ActorLexicon:
             for match in pattern.regex.finditer(text):
                 kind: RefKind = pattern.kind
                 actor = pattern.actor
-                if pattern.periods is not None and day is not None:
+                if pattern.periods is not None and _INDEFINITE_BEFORE.search(
+                    text, max(0, match.start() - 12), match.start()
+                ):
+                    # "a U.S. president", "no Russian president": anyone who held it, not him.
+                    kind, actor = "other", None
+                elif pattern.periods is not None and day is not None:
                     held = any(
                         start <= day and (end is None or day < end)
                         for start, end in pattern.periods
@@ -363,6 +369,10 @@ class ActorLexicon:
 
 
 _WORD = re.compile(r"\b\w+(?:['’]s?)?")
+# An indefinite or quantifying word before a role title makes it generic ("a U.S. president").
+_INDEFINITE_BEFORE = re.compile(
+    r"\b(?:[Aa]n?|[Aa]ny|[Ee]very|[Ee]ach|[Nn]o|[Aa]nother|[Ee]in(?:e[mnrs]?)?|[Kk]ein(?:e[mnrs]?)?)\s+$"
+)
 
 
 def _needles(phrases: Iterable[str]) -> tuple[str, ...]:

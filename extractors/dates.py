@@ -6,7 +6,9 @@ reference day, which is its own local publication day: the dateline's day when t
 opens with one ("ANCHORAGE, Alaska, Aug 15 (Wire Report) -"), else the day of
 `published_at` in its own time zone. Whether a weekday or a year-less date lies before or
 after that day depends on the tense of the clause it dates: a call that "took place on
-Tuesday" is the last Tuesday, a call that "will take place on Tuesday" the next one.
+Tuesday" is the last Tuesday, a call that "will take place on Tuesday" the next one. A
+day without its year is never more than about half a year away: "Aug. 15" read on
+Aug. 9 is the coming one even in a past-tense clause, not last year's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ Tense = Literal["past", "future", "unknown"]
 DATELINE_MAX_SKEW_DAYS = 2
 # With no tense to go by, a bare weekday is the nearest one: at most this many days away.
 NEAREST_WEEKDAY_SPAN = 3
+# A day written without its year ("Aug. 15", "am 12. Februar") lies within about half a
+# year of the article: further away, writers add the year. So the clause's tense picks the
+# occurrence before or after the article only within this many days; beyond it the
+# occurrence nearest the article wins ("will meet on Aug. 15" read on Aug. 9 is six days
+# ahead, and "met on Aug. 15" read on Aug. 9 cannot be the Aug. 15 of a year ago).
+YEARLESS_TENSE_MAX_DAYS = 183
 
 MONTHS: dict[str, int] = {
     "january": 1, "jan": 1, "januar": 1, "jänner": 1,
@@ -397,14 +405,16 @@ def _yearless_day(month: int, day_num: int, reference: date, tense: Tense) -> Da
     ]
     if not options:
         return None
+    nearest = min(options, key=lambda d: abs((d - reference).days))
+    chosen = nearest
     if tense == "past":
         past = [d for d in options if d <= reference]
-        chosen = max(past) if past else min(options, key=lambda d: abs((d - reference).days))
+        if past and (reference - max(past)).days <= YEARLESS_TENSE_MAX_DAYS:
+            chosen = max(past)
     elif tense == "future":
         future = [d for d in options if d >= reference]
-        chosen = min(future) if future else min(options, key=lambda d: abs((d - reference).days))
-    else:
-        chosen = min(options, key=lambda d: abs((d - reference).days))
+        if future and (min(future) - reference).days <= YEARLESS_TENSE_MAX_DAYS:
+            chosen = min(future)
     return DateRange(chosen, chosen)
 
 

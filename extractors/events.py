@@ -205,12 +205,15 @@ _TALKS_NOUN_BEFORE = frozenset(
 _QUESTION_WORDS = re.compile(r"\b(?:whether|ob)\b", re.IGNORECASE)
 _HYPOTHETICAL = re.compile(
     r"\b(?:if|unless|any|potential|possible|possibly|possibility|prospect|could|might|(?-i:may)|"
-    r"would have|should|hypothetical|speculation|speculate|falls|mögliche[snrm]?|möglich|eventuell|etwaige[snrm]?)\b",
+    r"would have|should|hypothetical|speculation|speculate|falls|mögliche[snrm]?|möglich|eventuell|etwaige[snrm]?|"
+    # Tentative: "a first meeting would probably take place in Saudi Arabia" is no plan yet.
+    r"probably|likely|perhaps|maybe|wahrscheinlich|vermutlich|vielleicht)\b",
     re.IGNORECASE,
 )
 _FUTURE = re.compile(
     r"\b(?:will|'ll|’ll|would(?! have)|shall|set to|due to|scheduled|planned|planning|plans? to|"
-    r"to be held|upcoming|expected to|expects to|going to|arrange|arranging|arranged|agreed to|"
+    r"to be held|upcoming|expected to|expects to|going to|arrange|arranging|arranged|"
+    r"agree[sd]?(?:\s+(?!that\b)[\w.,]+){0,3}?\s+to|"
     r"prepare|preparing|preparations?|being prepared|next|then|"
     r"werden|wird|wollen|will|soll|sollen|geplante[nrsm]?|geplant|planen|vereinbart)\b",
     re.IGNORECASE,
@@ -222,7 +225,7 @@ _FUTURE_AFTER = re.compile(
 )
 _SCHEDULING = re.compile(
     r"\b(?:scheduled|set to|is due|are due|being prepared|preparations?|arrange|arranging|arranged|"
-    r"agreed to|planned|will take place|would take place|to be held|confirmed that|confirms|"
+    r"agree[sd]?(?:\s+(?!that\b)[\w.,]+){0,3}?\s+to|planned|will take place|would take place|to be held|confirmed that|confirms|"
     r"announced|geplant|vereinbart)\b",
     re.IGNORECASE,
 )
@@ -233,6 +236,7 @@ _STATEMENT = re.compile(
     r"\b(?:willing|willingness|ready|readiness|open|openness|prepared to|"
     r"I think we will|think we will|hopes?|hoped|hoping|wants?|wanted|would like|would love|"
     r"invit\w*|propos\w*|offer\w*|expects?|expected|could see|suggest\w*|"
+    r"(?:stay|keep|remain|be) in (?:contact|touch)|maintain contacts?|in Kontakt (?:bleiben|zu bleiben)|"
     r"bereit|Bereitschaft)\b",
     re.IGNORECASE,
 )
@@ -251,9 +255,52 @@ _LEADER_GROUPS = frozenset(
     {"the two leaders", "the two presidents", "the two heads of state", "both leaders", "both presidents",
      "the leaders", "the presidents"}
 )  # fmt: skip
+_BARE_PLURAL_PRONOUNS = frozenset({"they", "them", "their", "themselves"})
 _PLURAL_PRONOUNS = frozenset(
     {"they", "them", "their", "themselves", "each other", "one another", "einander"}
 )
+# "a first meeting would probably take place in Saudi Arabia": the trigger's own predicate
+# is tentative, so the contact is at most talked about.
+_TENTATIVE_AFTER = re.compile(
+    r"^(?:\s*[\w’'.,-]+){0,5}?\s+(?:would|will|could|might|may|is|are|was|were|wird|würde|soll)\s+"
+    r"(?:probably|likely|perhaps|possibly|maybe|wahrscheinlich|vermutlich|vielleicht)\b|"
+    r"^(?:\s*[\w’'.,-]+){0,5}?\s+(?:could|might|könnte)\b",
+    re.IGNORECASE,
+)
+# A trigger inside "in/during/after a call" is the frame of what the clause says, so the
+# clause's future ("agreed to a truce in a call") is not its own.
+_FRAME_PREPOSITION = re.compile(
+    r"\b(?:in|during|after|following|nach|während|bei|im)\s+(?:[\w’'-]+\s+){0,3}$", re.IGNORECASE
+)
+# A verb trigger in -ing form with neither subject nor partner ("Speaking to reporters, ...",
+# "speaking by video link") describes someone addressing an audience, not a contact.
+_PARTICIPLE = re.compile(r"\w+ing", re.IGNORECASE)
+# "describing it as a ... meeting", "called it a good call": a predicate describing an event
+# already named.
+_DESCRIPTIVE = re.compile(
+    r"\b(?:it|this|that)\s+(?:as\s+)?(?:an?|the)\s+(?:[\w’'-]+\s+){0,3}$", re.IGNORECASE
+)
+# Words after "spoke"/"talked" that make it public speech: "spoke of progress", "spoke out".
+_SPEECH_PARTICLES = frozenset({"of", "out", "up", "publicly", "highly", "warmly", "glowingly"})
+# Process verbs that make "talks on ending the war" negotiations, not a sit-down.
+_NEGOTIATION_VERBS = frozenset(
+    {"begin", "began", "begun", "beginning", "start", "started", "starting", "open", "opened",
+     "launch", "launched", "resume", "resumed", "continue", "continued"}
+)  # fmt: skip
+_DATE_WORDS = re.compile(
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)|\d"
+)
+# Headline style "Trump and Putin to meet in Alaska": a name (or "leaders") then "to" + verb
+# announces a contact ahead.
+_HEADLINE_INFINITIVE = re.compile(
+    r"(?:\b[A-Z][\w’'.-]*|\b(?:leaders|presidents|men))\s+to\s+(?:hold\s+(?:a\s+|their\s+)?)?$"
+)
+# Verb forms that carry no tense of their own (headline present, infinitive, German present
+# used for the future): the day they are dated with is the nearest one, not the last one.
+_PRESENT_FORMS = frozenset(
+    {"speak", "speaks", "talk", "talks", "meet", "meets", "get together", "telefonieren", "sprechen",
+     "spricht", "treffen", "trifft", "zusammenkommen"}
+)  # fmt: skip
 _ARRANGER = re.compile(
     r"^\s*(?:to\s+)?(?:arrange|set up|organi[sz]e|prepare|schedule|plan)\b", re.IGNORECASE
 )
@@ -404,6 +451,8 @@ class _Person:
     actors: frozenset[str]
     other: bool
     side: str | None = None  # actor key a voice/spokesperson speaks for
+    # Named as one of a group ("Zelensky and European leaders"): not one of "the two".
+    in_group: bool = False
 
 
 @dataclass
@@ -517,6 +566,7 @@ class _ArticleReader:
         self.known_others: dict[str, tuple[str, bool]] = {}
         self.person_history: list[_Person] = []  # for "he"/"him"
         self.group_history: list[_Person] = []  # for "the two leaders"
+        self.title_history: list[_Person] = []  # the headline's people, the earliest context
         self.pending_anaphors: list[tuple[_SentenceInfo, _Trigger]] = []
 
     # -- reading ------------------------------------------------------------------------
@@ -526,7 +576,9 @@ class _ArticleReader:
         title = (self.article.title or "").strip()
         if title and not self.article.text.lstrip().startswith(title):
             infos.append(self._analyse(Sentence(-1, -1, 0, 0, title), is_title=True))
-            # The headline introduces people; the body starts its own coreference chain.
+            # The headline introduces people; the body starts its own coreference chain, and
+            # falls back on the headline's people only for "the two presidents" in its lede.
+            self.title_history = self.group_history
             self.person_history = []
             self.group_history = []
         for sentence in sentences:
@@ -536,7 +588,7 @@ class _ArticleReader:
 
     def _analyse(self, sentence: Sentence, *, is_title: bool) -> _SentenceInfo:
         refs = self.lexicon.mentions(sentence.text, self.reference, self.known_others)
-        persons = self._resolve(refs)
+        persons = self._resolve(refs, sentence.text)
         triggers = _find_triggers(sentence.text)
         if not triggers:
             # Without a contact word the sentence only feeds coreference: skip the rest.
@@ -563,9 +615,15 @@ class _ArticleReader:
             since_spans,
         )
 
-    def _resolve(self, refs: list[Ref]) -> list[_Person]:
+    def _resolve(self, refs: list[Ref], text: str = "") -> list[_Person]:
         persons: list[_Person] = []
-        for ref in refs:
+        named = {r.actor for r in refs if r.kind == "actor" and r.actor}
+        # "The two men met in Helsinki, where Trump ...Putin's ...": a sentence that names both
+        # of the pair and nobody else means them by "the two men".
+        names_only_pair = named == self.pair and not any(
+            r.kind in ("other", "other_group") for r in refs
+        )
+        for index, ref in enumerate(refs):
             person: _Person | None
             if ref.kind == "actor":
                 actors = frozenset({ref.actor}) & self.pair if ref.actor else frozenset()
@@ -573,9 +631,14 @@ class _ArticleReader:
             elif ref.kind in ("voice", "spokesperson"):
                 person = _Person(ref, frozenset(), other=False, side=ref.actor)
             elif ref.kind in ("other", "other_group"):
-                person = _Person(ref, frozenset(), other=True)
+                person = _Person(
+                    ref,
+                    frozenset(),
+                    other=True,
+                    in_group=ref.kind == "other" and _beside_group(refs, index, text),
+                )
             elif ref.kind == "group":
-                person = self._resolve_group(ref, persons)
+                person = self._resolve_group(ref, persons, names_only_pair)
             else:
                 person = self._resolve_pronoun(ref, persons)
             if person is None:
@@ -590,20 +653,27 @@ class _ArticleReader:
         )
         return persons
 
-    def _resolve_group(self, ref: Ref, before: list[_Person]) -> _Person:
+    def _resolve_group(
+        self, ref: Ref, before: list[_Person], names_only_pair: bool = False
+    ) -> _Person:
         """ "the two leaders", "they": the pair when the last two people named were the pair."""
         word = re.sub(r"['’]s?$", "", ref.text.lower())
         if word in _PLURAL_PRONOUNS and any(p.ref.kind == "other_group" for p in before):
             return _Person(ref, frozenset(), other=True)
+        if names_only_pair and word not in _BARE_PLURAL_PRONOUNS:
+            return _Person(ref, self.pair, other=False)
         distinct: list[str] = []
         chain = list(
             reversed([p for p in before if p.side is None and p.ref.kind != "other_group"])
         )
         chain.extend(reversed(self.group_history))
+        chain.extend(reversed(self.title_history))
         leaders_only = word in _LEADER_GROUPS
         for person in chain:
             if leaders_only and person.other and not person.ref.leader:
                 continue  # "the two leaders" are not the ministers named in between
+            if person.in_group:
+                continue  # "Zelensky and European leaders" are more than one of "the two"
             if person.actors:
                 identities = sorted(person.actors)
             elif person.other:
@@ -661,6 +731,12 @@ class _ArticleReader:
             if before:
                 candidate = before[-1]
                 gap = text[candidate.ref.end : match.start()]
+                if verb.endswith("ing") and gap.lstrip().startswith(","):
+                    # "Trump calls off the summit with Putin, saying ...": the participle's
+                    # speaker is the subject of the main clause, not the last name before it.
+                    subjects = [p for p in before if not p.ref.possessive]
+                    if subjects:
+                        return subjects[0], _surface(subjects[0], self.lexicon)
                 if (
                     len(gap.split()) <= 8
                     and "that" not in gap.split()
@@ -725,9 +801,15 @@ class _ArticleReader:
                 return "none"  # "spoke with Zelensky", "met with the envoy"
             named |= person.actors
         for person in subject:
+            if person.side and trigger.kind != "message":
+                return "none"  # "the envoy Steve Witkoff, who held talks with Putin": not the pair
             if person.other:
                 return "none"
             named |= person.actors
+        if trigger.noun and _DESCRIPTIVE.search(text[: trigger.start][-60:]):
+            # "announced the meeting, describing it as a highly anticipated meeting with the
+            # Russian president": a description of the event already named, not another.
+            return "anaphor"
         if named == self.pair:
             return "pair"
         definite = (
@@ -741,6 +823,9 @@ class _ArticleReader:
         nobody = not named and (
             trigger.kind != "meeting" or (trigger.noun and trigger.text.lower() != "talks")
         )
+        if nobody and not trigger.noun and _PARTICIPLE.fullmatch(trigger.text):
+            # "Trump told the forum, speaking by video link, that ...": addressing an audience.
+            return "none"
         if single_noun or nobody:
             # The trigger names one side (or none): the sentence must name both, nobody else near.
             sentence_actors: set[str] = set()
@@ -764,9 +849,16 @@ class _ArticleReader:
             return []
         if _INTENT_NEGATION.search(text[: trigger.start][-70:]):
             return []
-        future = _is_future(before[-70:], after)
+        future = _is_future(before[-70:], after, framed=trigger.noun) or bool(
+            _HEADLINE_INFINITIVE.search(before)
+        )
         tense: Tense = "future" if future else "past"
-        hypothetical = bool(_HYPOTHETICAL.search(before[-60:]))
+        if not future and _is_present_form(trigger, before):
+            # "Trump und Putin telefonieren am Dienstag": no tense to go by, the nearest Tuesday.
+            tense = "unknown"
+        hypothetical = bool(_HYPOTHETICAL.search(before[-60:])) or bool(
+            _TENTATIVE_AFTER.match(after)
+        )
         statement_cue = _governing_statement_cue(before) or bool(_POST_STATEMENT.search(after))
         location = _location(whole_clause) if trigger.kind == "meeting" else None
         dates = self._trigger_dates(info, trigger, clause, tense)
@@ -836,6 +928,8 @@ class _ArticleReader:
                 continue
             if not clause[0] <= mention.start < clause[1]:
                 continue
+            if _other_trigger_between(info.triggers, trigger, mention):
+                continue  # "agreed to meet during a call last Thursday": the call's day
             resolved = resolve_mention(mention, self.reference, tense)
             if resolved is None:
                 continue
@@ -1078,7 +1172,10 @@ class _ArticleReader:
                 continue
             lead = cluster
             break
-        lead_sentences = {a.sentence.index for a in lead.anchors} if lead else set()
+        # The lead is told in the headline and its first sentence; contacts named there with it
+        # are news too ("agreed to a summit after a call"), later ones are background.
+        lead_body = [a.sentence.index for a in lead.anchors if a.sentence.index >= 0] if lead else []
+        lead_sentences = {-1, min(lead_body)} if lead_body else ({-1} if lead else set())
         out: list[CandidateEvent] = []
         pair = tuple(sorted(self.pair))
         for cluster in clusters:
@@ -1158,6 +1255,19 @@ class _ArticleReader:
 # Helpers (pure functions on one sentence)
 
 
+def _beside_group(refs: list[Ref], index: int, text: str) -> bool:
+    """Whether refs[index] is coordinated with a group of others ("Zelensky and European leaders")."""
+    ref = refs[index]
+    for other_index in (index - 1, index + 1):
+        if not 0 <= other_index < len(refs) or refs[other_index].kind != "other_group":
+            continue
+        neighbour = refs[other_index]
+        gap = text[min(ref.end, neighbour.end) : max(ref.start, neighbour.start)]
+        if re.fullmatch(r"\s*(?:,|,?\s*(?:and|or|und|oder))\s*", gap):
+            return True
+    return False
+
+
 def _identity(person: _Person) -> str:
     if person.actors:
         return ",".join(sorted(person.actors))
@@ -1212,6 +1322,11 @@ def _find_triggers(text: str) -> list[_Trigger]:
         after_words = text[match.end() :].split()
         nxt = after_words[0].lower().strip(",;:.“”\"'") if after_words else ""
         group = match.lastgroup or ""
+        if low in ("call", "calls") and (
+            nxt in ("off", "for")
+            or (nxt in ("on", "upon") and not _DATE_WORDS.match(_word_after(after_words, 1)))
+        ):
+            continue  # "calls off the summit", "calls for a truce", "calls on Moscow to": verbs
         if group == "call_verb_obj":
             if nxt in _NOT_NOUN_AFTER or prev in (
                 "so-called",
@@ -1241,6 +1356,8 @@ def _find_triggers(text: str) -> list[_Trigger]:
                 )
             )
             continue
+        if group == "call_verb" and nxt in _SPEECH_PARTICLES:
+            continue  # "the two presidents spoke of progress", "spoke out": speech, not a call
         kind: ContactKind = (
             "call"
             if group.startswith("call")
@@ -1251,6 +1368,13 @@ def _find_triggers(text: str) -> list[_Trigger]:
         noun = group.endswith("noun")
         if low == "talks" and prev in _NEGOTIATION_MODIFIERS:
             continue  # "peace talks", "technical talks": negotiations between teams
+        if (
+            low == "talks"
+            and prev in _NEGOTIATION_VERBS
+            and nxt in ("on", "about", "over")
+            and not _DATE_WORDS.match(_word_after(after_words, 1))
+        ):
+            continue  # "agreed to begin talks on ending the war": negotiations, a process
         if low == "talks":
             if (
                 prev in _TALKS_NOUN_BEFORE
@@ -1267,6 +1391,10 @@ def _find_triggers(text: str) -> list[_Trigger]:
             out.pop()  # "face-to-face meeting": one trigger
         out.append(_Trigger(kind, match.start(), match.end(), word, noun, plural))
     return out
+
+
+def _word_after(words: list[str], index: int) -> str:
+    return words[index].strip(",;:.“”\"'") if len(words) > index else ""
 
 
 _PLURAL_TRIGGERS = frozenset(
@@ -1416,13 +1544,43 @@ def _subject(
     return out
 
 
-def _is_future(before: str, after: str) -> bool:
-    """Whether the clause puts its contact ahead: "will speak", "the call would take place"."""
+def _is_future(before: str, after: str, *, framed: bool = False) -> bool:
+    """Whether the clause puts its contact ahead: "will speak", "the call would take place".
+
+    `framed`: the trigger is a noun, which a preposition right before may make the frame of
+    the clause ("agreed to a truce in a call") rather than what it puts ahead.
+    """
+    if framed and _FRAME_PREPOSITION.search(before):
+        # "agreed to a truce in a call with Trump": the call frames the agreement.
+        return bool(_FUTURE_AFTER.search(after))
     cues = list(_FUTURE.finditer(before))
-    # "he will meet Putin after a call": the call is what the future is measured from.
-    if cues and not re.search(r"\b(?:after|following|since|nach|seit)\b", before[cues[-1].end() :]):
+    # "he will meet Putin after a call", "agreed to meet during a call": the call is what the
+    # future is measured from, not part of it.
+    if cues and not re.search(
+        r"\b(?:after|following|since|during|in the course of|nach|seit|während|bei)\b",
+        before[cues[-1].end() :],
+    ):
         return True
     return bool(_FUTURE_AFTER.search(after))
+
+
+def _other_trigger_between(triggers: list[_Trigger], trigger: _Trigger, mention: DateMention) -> bool:
+    """Whether a contact word of another kind sits between a trigger and a date (it owns the date)."""
+    low, high = sorted((trigger.end, mention.start)) if mention.start >= trigger.end else (
+        mention.end,
+        trigger.start,
+    )
+    return any(t.kind != trigger.kind and low <= t.start and t.end <= high for t in triggers)
+
+
+def _is_present_form(trigger: _Trigger, before: str) -> bool:
+    """A verb trigger without tense of its own: "Trump and Putin talk on Tuesday", "to meet"."""
+    if trigger.noun or trigger.text.lower() not in _PRESENT_FORMS:
+        return False
+    # "did not meet", "have to meet"... an auxiliary right before gives the tense.
+    return not re.search(
+        r"\b(?:did|does|do|had|has|have|hat|hatte|hatten|haben)\s+(?:not\s+|n[’']t\s+)?$", before
+    )
 
 
 def _governing_statement_cue(before: str) -> bool:

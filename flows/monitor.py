@@ -27,7 +27,7 @@ from prefect.task_runners import TaskRunner
 from alerts.channels import channels_from_env
 from alerts.policy import alerts_for_changes
 from extractors.clean import clean_page
-from extractors.events import extractor_for
+from extractors.events import EventExtractor, extractor_for
 from extractors.resolution import resolve_events
 from flows.copies import store_with_copy_detection
 from flows.delivery import deliver_due_alerts
@@ -43,6 +43,7 @@ from newswatch.domain import (
     SourceResult,
 )
 from newswatch.faults import fault_point
+from newswatch.progress import stage_progress
 from newswatch.report import RunSummary, render_run_markdown, run_table_rows
 from sources.fetch import fetch_pages, user_agent_for
 from sources.poll import poll_sources
@@ -122,20 +123,27 @@ def clean_and_extract(pages: Sequence[FetchedPage], watch: Watch) -> list[ReadAr
     """Clean each fetched page and extract candidate events; pure CPU work, no I/O."""
     extractor = extractor_for(watch)
     out: list[ReadArticle] = []
-    for page in pages:
-        if page.status != "ok" or page.html is None:
-            continue
-        article = clean_page(
-            page.html,
-            page.final_url or page.link.url,
-            dict(page.headers),
-            source=page.link.source,
-            fetched_at=page.fetched_at,
-            hint=page.link,
-        )
-        found = extractor.extract(article, watch) if article.page_kind == "article" else []
-        out.append(ReadArticle(article, page.final_url, tuple(found), page.link.canonical_url))
+    readable = [p for p in pages if p.status == "ok" and p.html is not None]
+    with stage_progress("clean", len(readable)) as advance:
+        for page in readable:
+            out.append(_read_page(page, watch, extractor))
+            advance()
     return out
+
+
+def _read_page(page: FetchedPage, watch: Watch, extractor: EventExtractor) -> ReadArticle:
+    """Clean one page and extract its candidate events."""
+    assert page.html is not None
+    article = clean_page(
+        page.html,
+        page.final_url or page.link.url,
+        dict(page.headers),
+        source=page.link.source,
+        fetched_at=page.fetched_at,
+        hint=page.link,
+    )
+    found = extractor.extract(article, watch) if article.page_kind == "article" else []
+    return ReadArticle(article, page.final_url, tuple(found), page.link.canonical_url)
 
 
 @task(name="store-batch")

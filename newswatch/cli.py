@@ -42,9 +42,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc), EXIT_CONFIG)
     configure_prefect_env()
     from flows.monitor import monitor
+    from flows.runners import TaskRunnerError, check_task_runner, configured_api_url
     from storage.db import DatabaseBusyError, DatabaseError
     from storage.locks import RunInProgressError
 
+    try:
+        check_task_runner(load_watch(args.watch).runtime, configured_api_url())
+    except TaskRunnerError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
     try:
         summary = monitor(
             watch_path=str(args.watch), db_path=str(args.db), alerts_enabled=not args.no_alerts
@@ -189,9 +194,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except WatchError as exc:
         return _fail(str(exc), EXIT_CONFIG)
     configure_prefect_env()
-    from newswatch.serve import serve_watches
+    from newswatch.serve import ServeError, serve_watches
 
-    return serve_watches(watches, db_path=args.db, cron=args.cron)
+    try:
+        return serve_watches(watches, db_path=args.db, cron=args.cron)
+    except ServeError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import httpx
@@ -104,12 +104,22 @@ async def _fetch_one(
 
 
 async def _fetch_all(
-    links: Sequence[CandidateLink], config: FetchConfig, user_agent: str
+    links: Sequence[CandidateLink],
+    config: FetchConfig,
+    user_agent: str,
+    on_page: Callable[[FetchedPage], None] | None = None,
 ) -> list[FetchedPage]:
     allowed = list(links[: config.max_pages_per_run])
     async with PoliteClient(config, user_agent) as client:
         robots = RobotsRules(client, user_agent) if config.respect_robots else None
-        pages = await asyncio.gather(*(_fetch_one(client, robots, link) for link in allowed))
+
+        async def one(link: CandidateLink) -> FetchedPage:
+            page = await _fetch_one(client, robots, link)
+            if on_page is not None:
+                on_page(page)
+            return page
+
+        pages = await asyncio.gather(*(one(link) for link in allowed))
     over = [
         FetchedPage(
             link=link,
@@ -123,9 +133,16 @@ async def _fetch_all(
 
 
 def fetch_pages(
-    links: Sequence[CandidateLink], config: FetchConfig, user_agent: str
+    links: Sequence[CandidateLink],
+    config: FetchConfig,
+    user_agent: str,
+    *,
+    on_page: Callable[[FetchedPage], None] | None = None,
 ) -> list[FetchedPage]:
-    """Fetch every link's page: one FetchedPage per link, same order; never raises per page."""
+    """Fetch every link's page: one FetchedPage per link, same order; never raises per page.
+
+    `on_page` is called as each page completes (progress display).
+    """
     if not links:
         return []
-    return run_sync(lambda: _fetch_all(links, config, user_agent))
+    return run_sync(lambda: _fetch_all(links, config, user_agent, on_page))

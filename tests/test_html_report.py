@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -28,6 +26,7 @@ from newswatch.html_report import (
 )
 from storage.db import ensure_schema, write_session
 from storage.report_queries import ReportContact
+from tests.screenshots import blobs, chromium, screenshot
 
 WATCH = "trump-putin"
 HOSTILE_TITLE = "<script>alert(1)</script>"
@@ -463,51 +462,10 @@ def test_axis_ticks_are_few_ordered_first_of_month_and_inside(start: date, days:
     assert all(str(d.year) in label for d, label in ticks)
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-# Colour tolerance per channel: marker interiors are drawn in the exact status colour;
-# antialiased edges blend with the background and fall outside it.
-COLOUR_TOLERANCE = 8
-# A blob smaller than this is an antialiasing speck, not a marker: a marker of radius 7
-# covers ~80-130 exact pixels at this window size, a hollow ring ~40.
-MIN_BLOB_PIXELS = 25
-
-
-def _blobs(pixels: np.ndarray, colour: str) -> int:
-    """How many separate blobs (4-connected, >= MIN_BLOB_PIXELS) are drawn in `colour`."""
-    rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.int16)
-    mask = (np.abs(pixels.astype(np.int16) - rgb) <= COLOUR_TOLERANCE).all(axis=2)
-    todo = {(int(y), int(x)) for y, x in zip(*np.nonzero(mask), strict=True)}
-    blobs = 0
-    while todo:
-        stack = [todo.pop()]
-        size = 0
-        while stack:
-            y, x = stack.pop()
-            size += 1
-            for nb in ((y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)):
-                if nb in todo:
-                    todo.remove(nb)
-                    stack.append(nb)
-        blobs += size >= MIN_BLOB_PIXELS
-    return blobs
-
-
-@pytest.mark.skipif(_chromium() is None, reason="no chromium binary (apt-get install chromium)")
+@pytest.mark.skipif(chromium() is None, reason="no chromium binary (apt-get install chromium)")
 def test_screenshot_in_headless_chromium_shows_the_chart(report: Path, tmp_path: Path) -> None:
     image_mod = pytest.importorskip("PIL.Image", reason="Pillow is needed to read the screenshot")
-    png = tmp_path / "shot.png"
-    chromium = _chromium()
-    assert chromium is not None
-    subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,900",
-         f"--screenshot={png}", report.resolve().as_uri()],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    png = screenshot(report, tmp_path)
     image = image_mod.open(png).convert("RGB")
     # The first chart (the latest year, with its legend) fills the top of the first screen;
     # the contacts table with its coloured status badges starts well below 60 %.
@@ -516,8 +474,8 @@ def test_screenshot_in_headless_chromium_shows_the_chart(report: Path, tmp_path:
     confirmed = sum(c.status == "confirmed" for c in current)
     planned = sum(c.status == "planned" for c in current)
     # One marker per contact in the first chart, plus one in the legend.
-    assert _blobs(chart, STATUS_COLOURS["confirmed"]) >= confirmed + 1
-    assert _blobs(chart, STATUS_COLOURS["planned"]) >= planned + 1
+    assert blobs(chart, STATUS_COLOURS["confirmed"]) >= confirmed + 1
+    assert blobs(chart, STATUS_COLOURS["planned"]) >= planned + 1
     packed = chart.astype(np.uint32)
     distinct = np.unique((packed[..., 0] << 16) | (packed[..., 1] << 8) | packed[..., 2])
     assert len(distinct) > 50, "the chart area is nearly blank"

@@ -1,0 +1,110 @@
+"""The demo as a newcomer runs it, then what they would do next: events, README queries, report.
+
+One `newswatch demo` subprocess (the whole pipeline offline on the bundled site), then the
+CLI commands on its database: `events` lists the contacts, every SQL query in the README
+returns rows, and `report` writes a page whose screenshot shows the timeline.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newswatch.html_report import STATUS_COLOURS
+from storage.query import query_session, run_query
+from tests.screenshots import blobs, chromium, screenshot
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def readme_queries() -> list[str]:
+    """Each statement of each ```sql block in the README."""
+    text = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```sql\n(.*?)```", text, flags=re.S)
+    statements = []
+    for block in blocks:
+        body = "\n".join(line for line in block.splitlines() if not line.strip().startswith("--"))
+        statements += [s.strip() for s in body.split(";") if s.strip()]
+    return statements
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("demo")
+    db = tmp / "demo.duckdb"
+    env = {**os.environ, "NEWSWATCH_HOME": str(tmp / "home")}
+    for var in (
+        "SLACK_WEBHOOK_URL",
+        "NEWSWATCH_SMTP_URL",
+        "NEWSWATCH_EMAIL_TO",
+        "NEWSWATCH_APPRISE_URLS",
+    ):
+        env.pop(var, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "newswatch", "demo", "--db", str(db)],
+        capture_output=True, text=True, env=env, timeout=400, cwd=tmp,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Contact timeline" in result.stdout and "Alerts (the outbox)" in result.stdout
+    return db
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "newswatch", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_demo_sends_alerts_for_new_contacts_only_in_its_second_run(demo_db: Path) -> None:
+    with query_session(demo_db) as con:
+        runs = run_query(
+            con, "SELECT alerts_enabled, alerts_queued FROM runs ORDER BY started_at"
+        ).rows
+        sent = run_query(con, "SELECT count(*) FROM alerts WHERE status = 'sent'").rows[0][0]
+    assert runs[0] == (False, 0)
+    assert runs[1][0] is True and runs[1][1] > 0
+    assert sent == runs[1][1]
+
+
+def test_events_lists_the_demo_contacts(demo_db: Path) -> None:
+    result = cli("events", "--db", str(demo_db), "--no-history")
+    assert result.returncode == 0, result.stderr
+    with query_session(demo_db) as con:
+        contacts = run_query(con, "SELECT count(*) FROM contacts WHERE NOT historical").rows[0][0]
+    assert contacts > 0
+    assert f"{contacts} event(s)" in result.stdout or "event(s)" in result.stdout
+    assert "call" in result.stdout and "meeting" in result.stdout
+
+
+@pytest.mark.parametrize("sql", readme_queries())
+def test_every_readme_query_returns_rows(demo_db: Path, sql: str) -> None:
+    with query_session(demo_db) as con:
+        result = run_query(con, sql)
+    assert result.rows, sql
+
+
+def test_readme_has_queries_for_every_view() -> None:
+    text = " ".join(readme_queries())
+    for view in ("contacts", "contact_sources", "story_copies", "source_health", "run_history"):
+        assert f"FROM {view}" in text
+
+
+@pytest.mark.skipif(chromium() is None, reason="no chromium binary (apt-get install chromium)")
+def test_report_screenshot_shows_the_timeline(demo_db: Path, tmp_path: Path) -> None:
+    image_mod = pytest.importorskip("PIL.Image", reason="Pillow is needed to read the screenshot")
+    out = tmp_path / "report.html"
+    result = cli("report", "--db", str(demo_db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    png = screenshot(out, tmp_path)
+    image = image_mod.open(png).convert("RGB")
+    chart = np.asarray(image.crop((0, 0, image.width, int(image.height * 0.6))))
+    # Confirmed contacts are drawn as green markers (plus one in the legend).
+    assert blobs(chart, STATUS_COLOURS["confirmed"]) >= 2

@@ -1,0 +1,326 @@
+"""Shared harness of the reliability tests (no tests of its own).
+
+Real parts only: `newswatch run` as a subprocess in its own process group (so a killed run
+cannot leave a Prefect server behind in the test machine), the shared corpus served on
+loopback, a Slack webhook receiver on loopback and aiosmtpd on loopback, each of which
+files what it receives under a per-scenario key so scenarios can run side by side.
+"""
+
+from __future__ import annotations
+
+import email
+import email.message
+import email.policy
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.loopback import LoopbackServer, Reply, Request
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED_WATCH = REPO / "deployments" / "watches" / "trump-putin.toml"
+CHANNEL_VARIABLES = (
+    "SLACK_WEBHOOK_URL",
+    "NEWSWATCH_SMTP_URL",
+    "NEWSWATCH_EMAIL_TO",
+    "NEWSWATCH_EMAIL_FROM",
+    "NEWSWATCH_APPRISE_URLS",
+    "NEWSWATCH_KILL_AT",
+    "NEWSWATCH_KILL_HIT",
+    "PREFECT_API_URL",
+)
+# The alert ids a Slack payload shows: its fallback text ends with "[<id>]".
+SLACK_ID = re.compile(r"\[([0-9a-f]{16})\]$")
+# A Prefect server's first start migrates its SQLite database; a loaded CI box needs time.
+SERVER_START_SECONDS = 180.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def corpus_watch(path: Path, feed_url: str, *, extra: str = "") -> Path:
+    """The bundled watch's actors and events with one loopback RSS source (private hosts allowed)."""
+    text = BUNDLED_WATCH.read_text()
+    actors = text[text.index("[actors.trump]") :]
+    path.write_text(
+        f'name = "corpus"\n\n[[sources]]\nkind = "rss"\nname = "corpus-feed"\nurl = "{feed_url}"\n\n'
+        + actors.replace("allow_private_hosts = false", "allow_private_hosts = true")
+        + extra
+    )
+    return path
+
+
+def cli_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a `newswatch` subprocess: no channel or fault variable leaks in
+    from the developer's shell; Prefect's state lives under `home`."""
+    env = {k: v for k, v in os.environ.items() if k not in CHANNEL_VARIABLES}
+    env["NEWSWATCH_HOME"] = str(home)
+    env.pop("PREFECT_HOME", None)
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class CliResult:
+    """What one `newswatch` subprocess did."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def killed(self) -> bool:
+        """True when the process died of SIGKILL (a fault point fired)."""
+        return self.returncode == -signal.SIGKILL
+
+
+def run_newswatch(
+    *args: str, env: Mapping[str, str], timeout: float = 300.0, cwd: Path | None = None
+) -> CliResult:
+    """Run `python -m newswatch ARGS` in its own process group; whatever it leaves behind
+    (a temporary Prefect server orphaned by a kill) is killed with the group."""
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newswatch", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(env),
+        cwd=cwd or REPO,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc.pid)
+        out, err = proc.communicate()
+        err += f"\n[harness: timed out after {timeout:.0f}s]"
+    finally:
+        kill_group(proc.pid)
+    return CliResult(tuple(args), proc.returncode, out, err, time.monotonic() - started)
+
+
+def start_newswatch(*args: str, env: Mapping[str, str]) -> subprocess.Popen[str]:
+    """Start `python -m newswatch ARGS` in its own process group without waiting."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "newswatch", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(env),
+        cwd=REPO,
+        start_new_session=True,
+    )
+
+
+def finish(proc: subprocess.Popen[str], args: tuple[str, ...], timeout: float = 300.0) -> CliResult:
+    """Wait for a process from `start_newswatch` and clean up its group."""
+    started = time.monotonic()
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        kill_group(proc.pid)
+    return CliResult(args, proc.returncode, out, err, time.monotonic() - started)
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL every process left in a process group (ours, started with a new session)."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """Copy a closed DuckDB file (and its WAL, if a crash left one)."""
+    shutil.copyfile(source, target)
+    wal = Path(f"{source}.wal")
+    if wal.exists():
+        shutil.copyfile(wal, Path(f"{target}.wal"))
+    return target
+
+
+@contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """A private Prefect API server (no background services) on loopback; yields its URL.
+
+    Runs share it so each pays only its own start-up, not a temporary server's (10-25 s).
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = cli_env(home.parent)
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_UI_ENABLED="false",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+    )
+    with open(home / "server.log", "ab") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-services",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"prefect server exited early ({proc.returncode})")
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("prefect server did not start")
+            time.sleep(0.3)
+        yield api
+    finally:
+        kill_group(proc.pid)
+        proc.wait(timeout=30)
+
+
+# -- receivers ---------------------------------------------------------------------------
+
+
+@dataclass
+class SlackReceiver:
+    """A Slack webhook on loopback: one path per scenario, payloads filed by scenario."""
+
+    server: LoopbackServer
+    payloads: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    status: int = 200
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def url_for(self, key: str, *, secret: str = "XXXX", status: int | None = None) -> str:
+        """The webhook URL of one scenario; `status` makes it answer with that code."""
+        path = f"/services/T000/{key}/{secret}"
+        answer = self.status if status is None else status
+        self.payloads.setdefault(key, [])
+
+        def webhook(req: Request) -> Reply:
+            with self._lock:
+                self.payloads[key].append(json.loads(req.body))
+            if answer == 200:
+                return Reply(200, b"ok", {"Content-Type": "text/plain"})
+            return Reply(answer, b"no_service", {"Content-Type": "text/plain"})
+
+        self.server.routes[path] = webhook
+        return self.server.url(path)
+
+    def ids(self, key: str) -> Counter[str]:
+        """How many times each alert id reached this scenario's webhook."""
+        found: Counter[str] = Counter()
+        for payload in self.payloads.get(key, []):
+            match = SLACK_ID.search(str(payload.get("text", "")))
+            found[match.group(1) if match else "<no id>"] += 1
+        return found
+
+
+@dataclass
+class ReceivedMail:
+    """One message aiosmtpd accepted."""
+
+    rcpt_tos: list[str]
+    message: email.message.EmailMessage
+    raw: bytes
+    login: str | None
+
+
+class SmtpInbox:
+    """aiosmtpd on loopback that files messages by recipient; optional AUTH on plain text
+    (allowed for loopback only by newswatch) that accepts one password or refuses all."""
+
+    def __init__(self, *, password: str | None = None, refuse_auth: bool = False) -> None:
+        self.messages: list[ReceivedMail] = []
+        self.auth_attempts: list[tuple[str, str]] = []
+        self._password = password
+        self._refuse = refuse_auth
+        kwargs: dict[str, Any] = {}
+        if password is not None or refuse_auth:
+            kwargs = {"authenticator": self._check, "auth_require_tls": False}
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **kwargs)
+
+    def _check(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            login, password = data.login.decode(), data.password.decode()
+            self.auth_attempts.append((login, password))
+            ok = not self._refuse and password == self._password
+            return AuthResult(success=ok, handled=False)
+        return AuthResult(success=False, handled=False)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(parsed, email.message.EmailMessage)
+        login = getattr(session, "login_data", None)
+        self.messages.append(
+            ReceivedMail(list(envelope.rcpt_tos), parsed, bytes(envelope.content), login)
+        )
+        return "250 OK"
+
+    def ids(self, recipient: str) -> Counter[str]:
+        """How many times each alert id (from the Message-ID) reached `recipient`."""
+        found: Counter[str] = Counter()
+        for mail in self.messages:
+            if recipient in mail.rcpt_tos:
+                mid = str(mail.message["Message-ID"] or "")
+                found[mid.strip("<>").split("@")[0]] += 1
+        return found
+
+    def __enter__(self) -> SmtpInbox:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+
+@contextmanager
+def corpus_site(
+    corpus: Path, *, route: Callable[[LoopbackServer], None] | None = None
+) -> Iterator[LoopbackServer]:
+    """The shared corpus served as it is, feed links rewritten to this server."""
+    with LoopbackServer() as server:
+        server.static_root = corpus
+        server.static_replace = {b"http://HOST": server.base_url.encode()}
+        if route is not None:
+            route(server)
+        yield server
