@@ -7,8 +7,9 @@ opens with one ("ANCHORAGE, Alaska, Aug 15 (Wire Report) -"), else the day of
 `published_at` in its own time zone. Whether a weekday or a year-less date lies before or
 after that day depends on the tense of the clause it dates: a call that "took place on
 Tuesday" is the last Tuesday, a call that "will take place on Tuesday" the next one. A
-day without its year is never more than about half a year away: "Aug. 15" read on
-Aug. 9 is the coming one even in a past-tense clause, not last year's.
+day without its year follows the tense too, unless that puts it more than half a year away
+while the other occurrence is within a month: "confirmed the summit on Aug. 15", read on
+Aug. 9, is the coming Aug. 15, not last year's.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ Tense = Literal["past", "future", "unknown"]
 DATELINE_MAX_SKEW_DAYS = 2
 # With no tense to go by, a bare weekday is the nearest one: at most this many days away.
 NEAREST_WEEKDAY_SPAN = 3
-# A day written without its year ("Aug. 15", "am 12. Februar") lies within about half a
-# year of the article: further away, writers add the year. So the clause's tense picks the
-# occurrence before or after the article only within this many days; beyond it the
-# occurrence nearest the article wins ("will meet on Aug. 15" read on Aug. 9 is six days
-# ahead, and "met on Aug. 15" read on Aug. 9 cannot be the Aug. 15 of a year ago).
+# A day written without its year ("Aug. 15", "am 12. Februar") is taken before or after the
+# article as the clause's tense says, unless that occurrence is more than half a year away
+# while the other one is within a month: then the other one is meant, because writers add
+# the year to dates that far back, and announced contacts lie days or weeks ahead. Tense
+# words are often not the contact's own ("the Kremlin confirmed the summit on Aug. 15",
+# read on Aug. 9, is six days ahead, not a year back).
 YEARLESS_TENSE_MAX_DAYS = 183
+YEARLESS_NEAR_DAYS = 31
 
 MONTHS: dict[str, int] = {
     "january": 1, "jan": 1, "januar": 1, "jänner": 1,
@@ -406,16 +409,25 @@ def _yearless_day(month: int, day_num: int, reference: date, tense: Tense) -> Da
     if not options:
         return None
     nearest = min(options, key=lambda d: abs((d - reference).days))
-    chosen = nearest
+    before = max((d for d in options if d <= reference), default=None)
+    after = min((d for d in options if d >= reference), default=None)
     if tense == "past":
-        past = [d for d in options if d <= reference]
-        if past and (reference - max(past)).days <= YEARLESS_TENSE_MAX_DAYS:
-            chosen = max(past)
+        chosen = _tense_or_near(before, after, reference) or nearest
     elif tense == "future":
-        future = [d for d in options if d >= reference]
-        if future and (min(future) - reference).days <= YEARLESS_TENSE_MAX_DAYS:
-            chosen = min(future)
+        chosen = _tense_or_near(after, before, reference) or nearest
+    else:
+        chosen = nearest
     return DateRange(chosen, chosen)
+
+
+def _tense_or_near(wanted: date | None, other: date | None, reference: date) -> date | None:
+    """The occurrence the tense asks for, unless it is far away and the other one is near."""
+    if wanted is None:
+        return other
+    far = abs((wanted - reference).days) > YEARLESS_TENSE_MAX_DAYS
+    if far and other is not None and abs((other - reference).days) <= YEARLESS_NEAR_DAYS:
+        return other
+    return wanted
 
 
 def _yearless_month(month: int, modifier: str | None, reference: date, tense: Tense) -> DateRange:

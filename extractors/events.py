@@ -91,7 +91,7 @@ _CALL_VERBS = (
     r"telefonierte[n]?|telefoniert|telefonieren|sprachen|sprach|gesprochen|sprechen|spricht"
 )
 _MEETING_NOUNS = r"meetings?|summits?|talks|bilateral|face-to-face|sit-down|Treffens?|Gipfel(?:treffen)?s?|Zusammenkunft"
-_MEETING_VERBS = r"meet|meets|met|get together|got together|getting together|sat down|trafen|traf|treffen|getroffen|zusammenkommen"
+_MEETING_VERBS = r"meet|meets|met|host|hosts|hosted|hosting|get together|got together|getting together|sat down|trafen|traf|treffen|getroffen|zusammenkommen"
 _MESSAGE_NOUNS = r"messages?|letters?|signals|Botschaft(?:en)?|Brief(?:e)?|Nachricht(?:en)?|Signale"
 _TRIGGER = re.compile(
     r"(?<![\w-])(?:(?P<call_noun>" + _CALL_NOUNS + r")|(?P<call_verb>" + _CALL_VERBS + r")|"
@@ -219,13 +219,15 @@ _FUTURE = re.compile(
     re.IGNORECASE,
 )
 _FUTURE_AFTER = re.compile(
-    r"^(?:\s*[\w’'-]+){0,4}?\s+(?:would|will|is to|are to|was to|shall)\b|"
+    # Not across a new clause: "told Trump in a call that Russia would halt strikes".
+    r"^(?:\s*(?!that\b|which\b|who\b|whether\b|if\b|dass\b)[\w’'-]+){0,4}?\s+"
+    r"(?:would|will|is to|are to|was to|shall)\b|"
     r"^[^,;.]{0,30}\b(?:was|is|were|are) being prepared\b|^[^,;.]{0,30}\b(?:is|was) (?:scheduled|planned|set)\b",
     re.IGNORECASE,
 )
 _SCHEDULING = re.compile(
     r"\b(?:scheduled|set to|is due|are due|being prepared|preparations?|arrange|arranging|arranged|"
-    r"agree[sd]?(?:\s+(?!that\b)[\w.,]+){0,3}?\s+to|planned|will take place|would take place|to be held|confirmed that|confirms|"
+    r"agree[sd]?(?:\s+(?!that\b)[\w.,]+){0,3}?\s+to|planned|to prepare|preparing|geplante[nrsm]?|will take place|would take place|to be held|confirmed that|confirms|"
     r"announced|geplant|vereinbart)\b",
     re.IGNORECASE,
 )
@@ -255,16 +257,34 @@ _LEADER_GROUPS = frozenset(
     {"the two leaders", "the two presidents", "the two heads of state", "both leaders", "both presidents",
      "the leaders", "the presidents"}
 )  # fmt: skip
-_BARE_PLURAL_PRONOUNS = frozenset({"they", "them", "their", "themselves"})
+# "They" may be anyone; "their call" in a sentence naming only the pair is theirs.
+_BARE_PLURAL_PRONOUNS = frozenset({"they", "them", "themselves"})
 _PLURAL_PRONOUNS = frozenset(
     {"they", "them", "their", "themselves", "each other", "one another", "einander"}
+)
+# "a call between the two was not on the agenda", "is not planned": no plan.
+_NEGATED_PLAN_AFTER = re.compile(
+    r"^(?:\s*[\w’'.,-]+){0,6}?\s+(?:is|was|are|were|remains?|stand|stood)\s+(?:not|n[’']t|no longer)\s+"
+    r"(?:on the (?:agenda|table|cards)|planned|scheduled|being prepared|expected|in the works)\b|"
+    r"^(?:\s*[\w’'.,-]+){0,6}?\s+(?:steht|stehe|ist|sei)\s+nicht\s+(?:auf der Tagesordnung|geplant)",
+    re.IGNORECASE,
+)
+_POSTPONED = re.compile(
+    r"\b(?:postpon\w+|delayed|put off|pushed back|reschedul\w+|verschoben|vertagt)\b", re.IGNORECASE
+)
+# A negated contact over a span of time is the absence of contact, not a denial of one.
+_NO_CONTACT_SPAN = re.compile(
+    r"\b(?:since|yet|so far|in (?:weeks|months|years)|for (?:weeks|months|years)|seit|bisher|noch nicht)\b",
+    re.IGNORECASE,
 )
 # "a first meeting would probably take place in Saudi Arabia": the trigger's own predicate
 # is tentative, so the contact is at most talked about.
 _TENTATIVE_AFTER = re.compile(
     r"^(?:\s*[\w’'.,-]+){0,5}?\s+(?:would|will|could|might|may|is|are|was|were|wird|würde|soll)\s+"
     r"(?:probably|likely|perhaps|possibly|maybe|wahrscheinlich|vermutlich|vielleicht)\b|"
-    r"^(?:\s*[\w’'.,-]+){0,5}?\s+(?:could|might|könnte)\b",
+    r"^(?:\s*[\w’'.,-]+){0,5}?\s+(?:could|might|könnte)\b|"
+    r"^(?:\s*[\w’'.,-]+){0,5}?\s+(?:is|are|was|were|seems?|remains?|ist|sei|wäre)\s+(?:still\s+|now\s+)?"
+    r"(?:possible|likely|unlikely|probable|conceivable|not (?:excluded|ruled out)|möglich|denkbar)\b",
     re.IGNORECASE,
 )
 # A trigger inside "in/during/after a call" is the frame of what the clause says, so the
@@ -310,10 +330,12 @@ _INTENT_NEGATION = re.compile(
     re.IGNORECASE,
 )
 _NEGATION = re.compile(r"\b(?:not|n[’']t|never|no|nicht|kein\w*|nie)\b", re.IGNORECASE)
+# Words that may stand between a negation and the contact it negates ("did not yet speak
+# by phone with him"); people's names are replaced by "him" before the test.
 _AUXILIARY_ONLY = re.compile(
-    r"^(?:\s*\b(?:had|has|have|did|does|do|was|were|is|are|been|be|not|n[’']t|never|no|yet|"
+    r"^\s*(?:\b(?:had|has|have|did|does|do|was|were|is|are|been|be|not|n[’']t|never|no|yet|"
     r"ever|directly|by|phone|telephone|the|a|an|such|any|hat|haben|hatte|hatten|nicht|nie|kein\w*|"
-    r"with|to|mit|him|them|each|other|Putin|Trump)\b\s*)*$",
+    r"with|to|mit|him|them|each|other)\b[\s-]*)*$",
     re.IGNORECASE,
 )
 _DENIAL_VERB = re.compile(
@@ -371,7 +393,7 @@ _PLACE = re.compile(
     r"(?:,\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2})?)"
 )
 _PLACE_BEFORE_NOUN = re.compile(
-    r"\b(?:the\s+)?(?P<place>[A-Z][a-z]+)\s+(?:summit|meeting|talks|Gipfel)\b"
+    r"\b(?:the\s+)?(?<![-–])(?P<place>[A-Z][a-z]+)\s+(?:summit|meeting|talks|Gipfel)\b"
 )
 _NOT_PLACES = frozenset(
     [
@@ -737,6 +759,19 @@ class _ArticleReader:
                     subjects = [p for p in before if not p.ref.possessive]
                     if subjects:
                         return subjects[0], _surface(subjects[0], self.lexicon)
+                if "," in gap and not verb.endswith("ing"):
+                    tail = gap.rsplit(",", 1)[1].strip()
+                    if tail:
+                        # "The summit with Putin was shelved, a White House official said".
+                        return None, tail
+                    # "Trump, speaking after a call with Putin, said": the name before the aside.
+                    heads = [
+                        p
+                        for p in before
+                        if not p.ref.possessive and text[p.ref.end :].lstrip().startswith(",")
+                    ]
+                    if heads:
+                        return heads[0], _surface(heads[0], self.lexicon)
                 if (
                     len(gap.split()) <= 8
                     and "that" not in gap.split()
@@ -847,8 +882,12 @@ class _ArticleReader:
         whole_clause = text[clause[0] : clause[1]]
         if text.rstrip().endswith("?") or _QUESTION_WORDS.search(before):
             return []
-        if _INTENT_NEGATION.search(text[: trigger.start][-70:]):
+        if _INTENT_NEGATION.search(text[: trigger.start][-70:]) or _NEGATED_PLAN_AFTER.match(after):
             return []
+        if _NO_CONTACT_SPAN.search(whole_clause) and _occurrence_negated(
+            text, trigger, info.persons
+        ):
+            return []  # "had not spoken to Putin since the summit": no contact, nothing to deny
         future = _is_future(before[-70:], after, framed=trigger.noun) or bool(
             _HEADLINE_INFINITIVE.search(before)
         )
@@ -860,8 +899,25 @@ class _ArticleReader:
             _TENTATIVE_AFTER.match(after)
         )
         statement_cue = _governing_statement_cue(before) or bool(_POST_STATEMENT.search(after))
-        location = _location(whole_clause) if trigger.kind == "meeting" else None
-        dates = self._trigger_dates(info, trigger, clause, tense)
+        # Other contacts in the clause (another kind, or other people's: "officials held talks
+        # in Riyadh on Tuesday to prepare a meeting of the leaders") own the words next to them.
+        foreign = [
+            t
+            for t in info.triggers
+            if t is not trigger
+            and clause[0] <= t.start < clause[1]
+            and (t.kind != trigger.kind or self._participants(info, t) == "none")
+        ]
+        # Words after a contact word modify it: with another contact before this one, only
+        # the words from this trigger on are its own.
+        own_start = (
+            trigger.start if any(t.end <= trigger.start for t in foreign) else clause[0]
+        )
+        own_end = min([clause[1], *(t.start for t in foreign if t.start >= trigger.end)])
+        location = _location(text[own_start:own_end]) if trigger.kind == "meeting" else None
+        if location and self.lexicon.is_actor_name(location.split(",")[0]):
+            location = None  # "the Trump-Putin summit" names who, not where
+        dates = self._trigger_dates(info, trigger, (own_start, own_end), tense)
         explicit = [d for d, from_speech in dates if not from_speech]
         if (
             not future
@@ -870,6 +926,9 @@ class _ArticleReader:
             and explicit[0].earliest > self.reference
         ):
             # "Kremlin confirms Putin-Trump summit next Friday": dated after the article, so planned.
+            future, tense = True, "future"
+        if _POSTPONED.search(whole_clause):
+            # "the summit has been postponed": still ahead, on a day not yet known.
             future, tense = True, "future"
         modality: _Modality = "contact"
         if hypothetical:
@@ -880,7 +939,10 @@ class _ArticleReader:
             modality = "statement"
         elif future:
             scheduling = _SCHEDULING.search(text[max(0, clause[0] - 80) : clause[1]])
-            if not (explicit or location or _CLOCK_TIME.search(whole_clause) or scheduling):
+            postponed = _POSTPONED.search(whole_clause)
+            if not (
+                explicit or location or _CLOCK_TIME.search(whole_clause) or scheduling or postponed
+            ):
                 planned = [
                     c for c in clusters if c.kind == trigger.kind and c.future and not c.since_event
                 ]
@@ -912,7 +974,9 @@ class _ArticleReader:
     def _trigger_dates(
         self, info: _SentenceInfo, trigger: _Trigger, clause: tuple[int, int], tense: Tense
     ) -> list[tuple[DateRange, bool]]:
-        """Dates for a trigger: those in its clause (nearest first), then its sentence's speech day."""
+        """Dates for a trigger: those in its own part of the clause (nearest first), then its
+        sentence's speech day. `clause` is cut at other contacts' words ("agreed to meet during a
+        call last Thursday": Thursday is the call's day)."""
         if self.reference is None:
             return []
         text = info.sentence.text
@@ -928,8 +992,6 @@ class _ArticleReader:
                 continue
             if not clause[0] <= mention.start < clause[1]:
                 continue
-            if _other_trigger_between(info.triggers, trigger, mention):
-                continue  # "agreed to meet during a call last Thursday": the call's day
             resolved = resolve_mention(mention, self.reference, tense)
             if resolved is None:
                 continue
@@ -1053,7 +1115,7 @@ class _ArticleReader:
         if (
             (denial_verb and denial_verb.start() < trigger.start)
             or (denial_phrase and abs(denial_phrase.start() - trigger.start) < 120)
-            or _occurrence_negated(text, trigger)
+            or _occurrence_negated(text, trigger, info.persons)
         ):
             cluster.denied = True
             if who:
@@ -1564,15 +1626,6 @@ def _is_future(before: str, after: str, *, framed: bool = False) -> bool:
     return bool(_FUTURE_AFTER.search(after))
 
 
-def _other_trigger_between(triggers: list[_Trigger], trigger: _Trigger, mention: DateMention) -> bool:
-    """Whether a contact word of another kind sits between a trigger and a date (it owns the date)."""
-    low, high = sorted((trigger.end, mention.start)) if mention.start >= trigger.end else (
-        mention.end,
-        trigger.start,
-    )
-    return any(t.kind != trigger.kind and low <= t.start and t.end <= high for t in triggers)
-
-
 def _is_present_form(trigger: _Trigger, before: str) -> bool:
     """A verb trigger without tense of its own: "Trump and Putin talk on Tuesday", "to meet"."""
     if trigger.noun or trigger.text.lower() not in _PRESENT_FORMS:
@@ -1586,6 +1639,10 @@ def _is_present_form(trigger: _Trigger, before: str) -> bool:
 def _governing_statement_cue(before: str) -> bool:
     """A willingness word that governs the trigger: "willing to hold talks", "ready to meet"."""
     for match in _STATEMENT.finditer(before):
+        if re.search(r"\b(?:is|are|was|were|be|been)\s+$", before[: match.start()]) and match.group(
+            0
+        ).lower() in ("expected", "set", "due"):
+            continue  # "are expected to hold talks in Helsinki on July 16": a schedule
         between = before[match.end() :]
         last_words = " ".join(between.split()[-3:])
         if _PRE_STATEMENT_GAP.match(between) and not _NOT_GOVERNED.search(last_words):
@@ -1611,15 +1668,23 @@ def _is_speech_date(text: str, mention: DateMention) -> bool:
             return True
     return bool(
         re.match(
-            r"\s*,?\s*(?:[\w’'-]+\s+)?(?:den(?:y|ied|ies)|said|told|announced|confirmed|wrote|reported)\b",
+            # "Putin on Monday said", not "will meet within two weeks, Trump said" (the
+            # comma closes the reported clause, whose date it is).
+            r"\s*(?:[\w’'-]+\s+)?(?:den(?:y|ied|ies)|said|told|announced|confirmed|wrote|reported)\b",
             after,
         )
     )
 
 
-def _occurrence_negated(text: str, trigger: _Trigger) -> bool:
-    """ "had not spoken", "no call took place": the contact itself is negated."""
-    window = text[max(0, trigger.start - 40) : trigger.start]
+def _occurrence_negated(text: str, trigger: _Trigger, persons: list[_Person]) -> bool:
+    """ "had not spoken", "no Trump-Putin call took place": the contact itself is negated."""
+    start = max(0, trigger.start - 40)
+    window = text[start : trigger.start]
+    for person in sorted(persons, key=lambda p: -p.ref.start):
+        if start <= person.ref.start and person.ref.end <= trigger.start:
+            window = (
+                window[: person.ref.start - start] + "him" + window[person.ref.end - start :]
+            )
     negations = list(_NEGATION.finditer(window))
     if not negations:
         return False

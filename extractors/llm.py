@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -500,6 +501,9 @@ class HttpChatClient:
         self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self.retries = retries
         self.backoff_seconds = backoff_seconds
+        # One connection pool for all articles (httpx.Client is thread-safe); made on first use.
+        self._http: httpx.Client | None = None
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"
@@ -511,27 +515,40 @@ class HttpChatClient:
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
         body = request.to_json()
-        with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
-            for attempt in range(self.retries + 1):
-                last = attempt == self.retries
-                try:
-                    response = client.post(self.url, json=body, headers=headers)
-                except httpx.TimeoutException:
-                    # A stuck model stays stuck: retrying would only double the wait.
-                    raise LlmCallError(f"no reply within {self.timeout.read:g} s") from None
-                except httpx.TransportError as exc:
-                    if last:
-                        raise LlmCallError(self._redact(f"cannot connect: {exc}")) from None
-                    self._sleep(attempt, None)
-                    continue
-                if response.status_code in _RETRY_STATUSES and not last:
-                    self._sleep(attempt, response.headers.get("Retry-After"))
-                    continue
-                if response.status_code != 200:
-                    tries = f" after {attempt + 1} attempts" if attempt else ""
-                    raise LlmCallError(f"HTTP {response.status_code}{tries}")
-                return completion_content(response.content)
+        client = self._client()
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                response = client.post(self.url, json=body, headers=headers)
+            except httpx.TimeoutException:
+                # A stuck model stays stuck: retrying would only double the wait.
+                raise LlmCallError(f"no reply within {self.timeout.read:g} s") from None
+            except httpx.TransportError as exc:
+                if last:
+                    raise LlmCallError(self._redact(f"cannot connect: {exc}")) from None
+                self._sleep(attempt, None)
+                continue
+            if response.status_code in _RETRY_STATUSES and not last:
+                self._sleep(attempt, response.headers.get("Retry-After"))
+                continue
+            if response.status_code != 200:
+                tries = f" after {attempt + 1} attempts" if attempt else ""
+                raise LlmCallError(f"HTTP {response.status_code}{tries}")
+            return completion_content(response.content)
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def close(self) -> None:
+        """Close the connection pool (it is reopened if the client is used again)."""
+        with self._lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None
+
+    def _client(self) -> httpx.Client:
+        with self._lock:
+            if self._http is None:
+                self._http = httpx.Client(timeout=self.timeout, follow_redirects=False)
+            return self._http
 
     def _sleep(self, attempt: int, retry_after: str | None) -> None:
         wait = self.backoff_seconds * 2**attempt

@@ -20,7 +20,8 @@ Status rules (how an event's status moves as articles arrive)
   of it is historical.
 
 Date rules: a candidate joins an event when their ranges overlap (an open end overlaps
-anything). When a candidate gives the exact day and it lies in the event's range, the
+anything); of several, the one with the candidate's exact day, then a planned event whose
+day a report of a held contact covers, then the narrowest. When a candidate gives the exact day and it lies in the event's range, the
 event narrows to that day; wider ranges never widen or shift an event, because a range
 without a day carries no new information.
 """
@@ -127,8 +128,12 @@ def resolve_events(
 
 
 def _match(working: list[_Working], candidate: CandidateEvent) -> _Working | None:
-    """The event a candidate is about: same kind, overlapping dates; the tightest fit wins."""
-    best: tuple[tuple[int, int], _Working] | None = None
+    """The event a candidate is about: same kind, overlapping dates; the tightest fit wins.
+
+    Between equally tight fits, a report that a contact happened ("after the call ended",
+    no day given) prefers the planned event whose day it covers: the plan came true.
+    """
+    best: tuple[tuple[int, int, int], _Working] | None = None
     for item in working:
         event = item.event
         if event.event_type != candidate.event_type:
@@ -138,8 +143,16 @@ def _match(working: list[_Working], candidate: CandidateEvent) -> _Working | Non
         ):
             continue
         exact = int(event.event_date is not None and event.event_date == candidate.event_date)
+        plan_came_true = int(
+            event.status == "planned"
+            and candidate.status != "planned"
+            and event.event_date is not None
+            and _overlaps(
+                candidate.date_earliest, candidate.date_latest, event.event_date, event.event_date
+            )
+        )
         span = _span(event.date_earliest, event.date_latest)
-        score = (-exact, span)
+        score = (-exact, -plan_came_true, span)
         if best is None or score < best[0]:
             best = (score, item)
     return best[1] if best else None

@@ -120,7 +120,7 @@ def _record_fetches(pages: Sequence[FetchedPage], db_path: str, run_id: str) -> 
 
 @task(name="clean-and-extract")
 def clean_and_extract(pages: Sequence[FetchedPage], watch: Watch) -> list[ReadArticle]:
-    """Clean each fetched page and extract candidate events; pure CPU work, no I/O."""
+    """Clean each fetched page and extract candidate events (CPU work; an LLM extractor calls out)."""
     extractor = extractor_for(watch)
     out: list[ReadArticle] = []
     readable = [p for p in pages if p.status == "ok" and p.html is not None]

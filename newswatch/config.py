@@ -102,8 +102,15 @@ class EventsConfig(_Strict):
     pair: tuple[str, str]
     alert_on: list[EventType] | None = None
     extractor: Literal["rules", "llm"] = "rules"
+    # An OpenAI-compatible endpoint (llama.cpp, vLLM, Ollama, hosted); key in NEWSWATCH_LLM_API_KEY.
     llm_url: str | None = None
     llm_model: str | None = None
+
+    @model_validator(mode="after")
+    def _llm_needs_url(self) -> EventsConfig:
+        if self.extractor == "llm" and not (self.llm_url or "").startswith(("http://", "https://")):
+            raise ValueError('extractor = "llm" needs llm_url, an http(s) URL')
+        return self
 
 
 class FetchConfig(_Strict):

@@ -210,8 +210,8 @@ def _draining_runner(drain_seconds: float) -> Any:
                     "cancelling them (open transactions roll back, the next run redoes them)",
                     flush=True,
                 )
-            else:
-                print("newswatch serve: no run in flight; stopping", flush=True)
+            elif waiting:
+                print("newswatch serve: runs in flight finished; stopping", flush=True)
             if self.started:
                 await self.astop()
 

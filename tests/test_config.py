@@ -82,3 +82,8 @@ def test_rss_source_without_url_is_refused() -> None:
 def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(WatchError, match=r"watch file not found"):
         load_watch(tmp_path / "nope.toml")
+
+
+def test_llm_extractor_without_an_endpoint_is_refused_at_load_time() -> None:
+    with pytest.raises(WatchError, match=r"events: .*needs llm_url"):
+        parse_watch(MINIMAL.replace('pair = ["a", "b"]', 'pair = ["a", "b"]\nextractor = "llm"'))
