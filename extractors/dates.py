@@ -90,7 +90,7 @@ _PATTERNS: list[tuple[str, str]] = [
     ("month_year", _MONTH.format(g="mon") + r"\s+(?:of\s+)?(?P<y>(?:19|20)\d\d)\b"),
     (
         "month",
-        r"\b(?:in|im|since|seit|until|bis|of|last|this|next|early|late|mid-?)\s+"
+        r"\b(?:in|im|since|seit|until|bis|of|for|last|this|next|early|late|mid-?)\s+"
         + _MONTH.format(g="mon")
         + r"(?![\w-])",
     ),

@@ -51,6 +51,8 @@ from typing import Literal, Protocol, cast
 
 from extractors.actors import ActorLexicon, Ref
 from extractors.dates import (
+    MONTHS,
+    WEEKDAYS,
     DateMention,
     DateRange,
     Tense,
@@ -222,6 +224,8 @@ _FUTURE_AFTER = re.compile(
     # Not across a new clause: "told Trump in a call that Russia would halt strikes".
     r"^(?:\s*(?!that\b|which\b|who\b|whether\b|if\b|dass\b)[\w’'-]+){0,4}?\s+"
     r"(?:would|will|is to|are to|was to|shall)\b|"
+    # Headline participles: "summit agreed for the coming days", "call scheduled for Monday".
+    r"^\s*(?:agreed|planned|scheduled|set|arranged|pencilled in|penciled in)\s+(?:for|on|in|at)\b|"
     r"^[^,;.]{0,30}\b(?:was|is|were|are) being prepared\b|^[^,;.]{0,30}\b(?:is|was) (?:scheduled|planned|set)\b",
     re.IGNORECASE,
 )
@@ -292,6 +296,26 @@ _TENTATIVE_AFTER = re.compile(
 _FRAME_PREPOSITION = re.compile(
     r"\b(?:in|during|after|following|nach|während|bei|im)\s+(?:[\w’'-]+\s+){0,3}$", re.IGNORECASE
 )
+# A capitalised word right before a verb (auxiliaries and adverbs allowed between): its
+# subject, when it is a name ("Rubio and Lavrov spoke").
+_NAME_BEFORE_VERB = re.compile(
+    r"\b(?P<name>[A-Z][a-z][\w’'-]*)\s+(?:(?:had|has|have|also|then|later|again|"
+    r"reportedly|briefly|will|would|did|not|never|last|first|hatte|haben|hat)\s+)*$"
+)
+# One of the pair telling the other something (a day after the listener dates the exchange).
+_TELL_VERB = re.compile(
+    r"\b(?:told|tells|assured|assures|warned|warns|informed|informs|urged|urges|sagte|versicherte)\b"
+)
+_DAY_RIGHT_AFTER = re.compile(
+    r"\s+(?P<when>(?:on|late on|early on|am)\s+[A-Z]\w+(?:\s+\d{1,2})?|yesterday|today|gestern|heute)\b"
+)
+# Capitalised words that are not names of people.
+_NOT_NAMES = frozenset(
+    {"The", "They", "He", "She", "It", "We", "You", "I", "This", "That", "These", "Those", "There",
+     "Both", "Neither", "Either", "Leaders", "Presidents", "Officials", "On", "In", "At", "After",
+     "Before", "When", "While", "Later", "Earlier", "Today", "Yesterday", "Now", "Then", "Also",
+     "Sie", "Er", "Die", "Der", "Das", "Beide", "Heute", "Gestern", "Dann"}
+)  # fmt: skip
 # A verb trigger in -ing form with neither subject nor partner ("Speaking to reporters, ...",
 # "speaking by video link") describes someone addressing an audience, not a contact.
 _PARTICIPLE = re.compile(r"\w+ing", re.IGNORECASE)
@@ -378,7 +402,8 @@ _OUTLET = re.compile(
     r"\b(?:(?:the|a)\s+)?(?:publication|newspaper|media outlets?|media)\b"
 )
 _FIRST_ORDINAL = re.compile(
-    r"\b(?:first|second|third|fourth|fifth|erste[nrsm]?|zweite[nrsm]?|dritte[nrsm]?)\b(?:\s+[\w’'-]+){0,4}\s*$",
+    # "the first call", "the first time the two leaders had met"
+    r"\b(?:first|second|third|fourth|fifth|erste[nrsm]?|zweite[nrsm]?|dritte[nrsm]?)\b(?:\s+[\w’'-]+){0,5}\s*$",
     re.IGNORECASE,
 )
 _LAST_BEFORE = re.compile(r"\b(?:last|zuletzt)\s+(?:\w+\s+)?$", re.IGNORECASE)
@@ -808,7 +833,58 @@ class _ArticleReader:
                             clusters.append(since)
                 elif verdict == "anaphor":
                     self._attach_anaphor(clusters, info, trigger, anchored)
+        self._date_from_telling(clusters, infos)
         return clusters
+
+    def _date_from_telling(self, clusters: list[_Cluster], infos: list[_SentenceInfo]) -> None:
+        """ "Putin told Trump on Tuesday that ...": the day of the article's one undated contact.
+
+        A story about a call often says who told whom what, and when, without naming the call
+        again; one of the pair telling the other names the day of that exchange.
+        """
+        if self.reference is None:
+            return
+        undated = [
+            c
+            for c in clusters
+            if c.kind in ("call", "meeting")
+            and not c.since_event
+            and not c.historical_cue
+            and not c.date_explicit
+            and c.past
+            and not c.future
+        ]
+        if len(undated) != 1:
+            return
+        target = undated[0]
+        for info in infos:
+            if info.is_title:
+                continue
+            text = info.sentence.text
+            for verb in _TELL_VERB.finditer(text):
+                speaker = [p for p in info.persons if p.ref.end <= verb.start()]
+                hearer = [p for p in info.persons if p.ref.start >= verb.end()]
+                if not speaker or not hearer or len(speaker[-1].actors) != 1:
+                    continue
+                if text[speaker[-1].ref.end : verb.start()].strip() or (
+                    hearer[0].ref.start - verb.end() > 1
+                ):
+                    continue  # the pair must be the verb's own subject and object
+                if speaker[-1].actors | hearer[0].actors != self.pair:
+                    continue
+                day = _DAY_RIGHT_AFTER.match(text, hearer[0].ref.end)
+                if day is None:
+                    continue
+                mentions = find_date_mentions(day.group("when"))
+                resolved = (
+                    resolve_mention(mentions[0], self.reference, "past") if mentions else None
+                )
+                if resolved is None or resolved.day is None:
+                    continue
+                target.date_range = resolved
+                target.date_explicit = True
+                target.add_evidence(info.sentence)
+                return
 
     def _participants(
         self, info: _SentenceInfo, trigger: _Trigger
@@ -858,6 +934,10 @@ class _ArticleReader:
         nobody = not named and (
             trigger.kind != "meeting" or (trigger.noun and trigger.text.lower() != "talks")
         )
+        if nobody and not trigger.noun and self._unknown_subject(text, trigger, info.persons):
+            # "Rubio and Lavrov spoke by phone to prepare the summit of Trump and Putin": a
+            # name the watch does not know is the subject, so somebody else spoke.
+            return "none"
         if nobody and not trigger.noun and _PARTICIPLE.fullmatch(trigger.text):
             # "Trump told the forum, speaking by video link, that ...": addressing an audience.
             return "none"
@@ -870,6 +950,20 @@ class _ArticleReader:
             if sentence_actors == self.pair and not others:
                 return "pair"
         return "none"
+
+    def _unknown_subject(self, text: str, trigger: _Trigger, persons: list[_Person]) -> bool:
+        """Whether a capitalised name nobody resolved stands right before a verb trigger."""
+        match = _NAME_BEFORE_VERB.search(text, 0, trigger.start)
+        if match is None:
+            return False
+        name = match.group("name")
+        if (
+            name in _NOT_NAMES
+            or name in _NOT_PLACES
+            or name.lower() in (MONTHS.keys() | WEEKDAYS.keys())
+        ):
+            return False
+        return not any(p.ref.start <= match.start("name") < p.ref.end for p in persons)
 
     def _anchors(
         self, info: _SentenceInfo, trigger: _Trigger, clusters: list[_Cluster]
@@ -910,9 +1004,7 @@ class _ArticleReader:
         ]
         # Words after a contact word modify it: with another contact before this one, only
         # the words from this trigger on are its own.
-        own_start = (
-            trigger.start if any(t.end <= trigger.start for t in foreign) else clause[0]
-        )
+        own_start = trigger.start if any(t.end <= trigger.start for t in foreign) else clause[0]
         own_end = min([clause[1], *(t.start for t in foreign if t.start >= trigger.end)])
         location = _location(text[own_start:own_end]) if trigger.kind == "meeting" else None
         if location and self.lexicon.is_actor_name(location.split(",")[0]):
@@ -987,9 +1079,12 @@ class _ArticleReader:
                 continue
             if _is_speech_date(text, mention):
                 speech_range = resolve_mention(mention, self.reference, "past")
-                if speech_range:
-                    speech.append(speech_range)
-                continue
+                # Nobody says anything after the article: "confirmed the summit on Aug. 15",
+                # read on Aug. 9, dates the summit.
+                if speech_range is None or speech_range.earliest <= self.reference:
+                    if speech_range:
+                        speech.append(speech_range)
+                    continue
             if not clause[0] <= mention.start < clause[1]:
                 continue
             resolved = resolve_mention(mention, self.reference, tense)
@@ -1236,7 +1331,9 @@ class _ArticleReader:
             break
         # The lead is told in the headline and its first sentence; contacts named there with it
         # are news too ("agreed to a summit after a call"), later ones are background.
-        lead_body = [a.sentence.index for a in lead.anchors if a.sentence.index >= 0] if lead else []
+        lead_body = (
+            [a.sentence.index for a in lead.anchors if a.sentence.index >= 0] if lead else []
+        )
         lead_sentences = {-1, min(lead_body)} if lead_body else ({-1} if lead else set())
         out: list[CandidateEvent] = []
         pair = tuple(sorted(self.pair))
@@ -1653,7 +1750,6 @@ def _governing_statement_cue(before: str) -> bool:
 def _is_speech_date(text: str, mention: DateMention) -> bool:
     """A date that dates the saying ("said on Monday", "The Kremlin on Monday denied")."""
     before = text[max(0, mention.start - 70) : mention.start]
-    after = text[mention.end : mention.end + 25]
     verbs = list(_SPEECH_VERB.finditer(before))
     if verbs:
         last = verbs[-1]
@@ -1666,14 +1762,23 @@ def _is_speech_date(text: str, mention: DateMention) -> bool:
             r"\s*(?:the|a|an|his|their)\s+(?:[\w’'-]+\s+){0,2}?[\w’'-]+\s+(?:on|am)\s+", between
         ):
             return True
-    return bool(
-        re.match(
-            # "Putin on Monday said", not "will meet within two weeks, Trump said" (the
-            # comma closes the reported clause, whose date it is).
-            r"\s*(?:[\w’'-]+\s+)?(?:den(?:y|ied|ies)|said|told|announced|confirmed|wrote|reported)\b",
-            after,
-        )
-    )
+    attribution = _DATE_THEN_SPEECH.match(text, mention.end)
+    if attribution is None:
+        return False
+    if not attribution.group("comma"):
+        return True  # "Putin on Monday said", "The Kremlin on Monday denied"
+    # With a comma: "Speaking to reporters on Friday, Trump said that ..." dates the saying,
+    # but a closing attribution ("will meet within two weeks, Trump said.") leaves the date
+    # to the reported clause.
+    return not _CLOSING_ATTRIBUTION.match(text, attribution.end())
+
+
+_DATE_THEN_SPEECH = re.compile(
+    r"\s*(?P<comma>,)?\s*(?:[\w’'-]+\s+)?(?:den(?:y|ied|ies)|said|told|announced|confirmed|wrote|reported)\b"
+)
+_CLOSING_ATTRIBUTION = re.compile(
+    r"\s*(?:(?:on|late on|early on|am)\s+\w+|in a statement|(?:on\s+)?\w+day|later)?\s*[.!?”\"]*\s*$"
+)
 
 
 def _occurrence_negated(text: str, trigger: _Trigger, persons: list[_Person]) -> bool:
@@ -1682,9 +1787,7 @@ def _occurrence_negated(text: str, trigger: _Trigger, persons: list[_Person]) ->
     window = text[start : trigger.start]
     for person in sorted(persons, key=lambda p: -p.ref.start):
         if start <= person.ref.start and person.ref.end <= trigger.start:
-            window = (
-                window[: person.ref.start - start] + "him" + window[person.ref.end - start :]
-            )
+            window = window[: person.ref.start - start] + "him" + window[person.ref.end - start :]
     negations = list(_NEGATION.finditer(window))
     if not negations:
         return False

@@ -8,6 +8,8 @@ DuckDB has one writer per file.
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Any
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -68,6 +70,10 @@ def task_runner_for(runtime: RuntimeConfig) -> TaskRunner[Any]:
         return default_task_runner()
     from prefect_dask import DaskTaskRunner
 
+    # Dask logs every nanny, worker and client at INFO: keep the run's log about the run.
+    # The variable reaches the worker processes a LocalCluster spawns; the logger, this one.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     if runtime.dask_address:
         return DaskTaskRunner(address=runtime.dask_address)
     return DaskTaskRunner(

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 
@@ -157,15 +157,24 @@ def stop_process_group(proc: subprocess.Popen[bytes], grace: float = SERVER_STOP
     proc.wait(timeout=10)
 
 
-def _draining_runner(drain_seconds: float) -> Any:
-    """A Prefect Runner whose SIGTERM/SIGINT waits for runs in flight before stopping."""
+def _newswatch_runner(drain_seconds: float) -> Any:
+    """A Prefect Runner that drains on SIGTERM/SIGINT and says which runs it skipped."""
+    from prefect.client.orchestration import get_client
     from prefect.runner import Runner
 
-    class DrainingRunner(Runner):
+    class NewswatchRunner(Runner):
         """Runner.handle_sigterm cancels runs in flight; this one lets them finish first."""
 
-        draining = False
-        shutdown_tasks: ClassVar[list[asyncio.Task[None]]] = []
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.draining = False
+            self.shutdown_tasks: list[asyncio.Task[None]] = []
+            self.watch_by_deployment: dict[str, str] = {}
+
+        async def __aenter__(self) -> Any:
+            entered = await super().__aenter__()
+            self._report_skipped_runs()
+            return entered
 
         def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
             # A signal handler runs in the main thread, which is running the Runner's
@@ -215,7 +224,41 @@ def _draining_runner(drain_seconds: float) -> Any:
             if self.started:
                 await self.astop()
 
-    return DrainingRunner(name=f"newswatch-serve-{os.getpid()}", pause_on_shutdown=False)
+        def _report_skipped_runs(self) -> None:
+            # Prefect logs a refused run only by its id ("Aborted submission of flow run
+            # '<uuid>': Server returned a non-pending state 'CANCELLED'"); say which watch
+            # it was and why. Without the private proposer this line is simply missing.
+            proposer = getattr(self, "_state_proposer", None)
+            propose = getattr(proposer, "propose_pending", None)
+            if proposer is None or propose is None:
+                return
+
+            async def propose_pending(flow_run: Any) -> bool:
+                accepted = bool(await propose(flow_run))
+                if not accepted:
+                    await self._say_skipped(flow_run)
+                return accepted
+
+            proposer.propose_pending = propose_pending
+
+        async def _say_skipped(self, flow_run: Any) -> None:
+            watch = self.watch_by_deployment.get(str(flow_run.deployment_id), "?")
+            reason = "refused by the server"
+            try:
+                async with get_client() as client:
+                    state = (await client.read_flow_run(flow_run.id)).state
+                if state is not None:
+                    reason = f"{state.name}: {state.message or 'no reason given'}"
+            except Exception:  # the line matters more than its detail
+                pass
+            if "concurrency" in reason.lower():
+                reason += " (the previous run of this watch is still going)"
+            print(
+                f"newswatch serve: skipped run '{flow_run.name}' of watch {watch}: {reason}",
+                flush=True,
+            )
+
+    return NewswatchRunner(name=f"newswatch-serve-{os.getpid()}", pause_on_shutdown=False)
 
 
 def _deployments(planned: Sequence[ServedWatch], db_path: str) -> list[Any]:
@@ -257,12 +300,13 @@ def _run(planned: Sequence[ServedWatch], db_path: str, api_url: str) -> None:
 def _serve_until_stopped(planned: Sequence[ServedWatch], db_path: str, api_url: str) -> None:
     ui_url = os.environ.get("PREFECT_UI_URL") or api_url.removesuffix("/api")
     print(f"newswatch serve: Prefect UI at {ui_url}", flush=True)
-    runner = _draining_runner(DRAIN_SECONDS)
+    runner = _newswatch_runner(DRAIN_SECONDS)
     deployments = _deployments(planned, db_path)  # sync: to_deployment dispatches on context
 
     async def main() -> None:
-        for deployment in deployments:
-            await runner.aadd_deployment(deployment)
+        for w, deployment in zip(planned, deployments, strict=True):
+            deployment_id = await runner.aadd_deployment(deployment)
+            runner.watch_by_deployment[str(deployment_id)] = w.name
         for w in planned:
             print(f"newswatch serve: watch {w.name} on cron '{w.cron}' (UTC)", flush=True)
         # Runner.start installs handle_sigterm for SIGTERM; SIGINT gets the same drain.

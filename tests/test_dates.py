@@ -189,3 +189,26 @@ def test_every_found_expression_resolves_to_an_ordered_range(
         resolved = resolve_event_date(mention.text, reference, tense)
         if resolved is not None:
             assert resolved.earliest <= resolved.latest
+
+
+def test_a_yearless_day_a_week_ahead_is_this_year_even_in_a_past_tense_clause() -> None:
+    # "The Kremlin confirmed the summit on Aug. 15", read on Aug. 9: last year's Aug. 15 is
+    # almost a year back, this year's six days ahead.
+    saturday = date(2025, 8, 9)
+    assert day("on Aug. 15", saturday, "past") == date(2025, 8, 15)
+    assert day("on 15 August", saturday, "past") == date(2025, 8, 15)
+
+
+def test_a_yearless_day_months_back_stays_in_the_past_for_a_past_clause() -> None:
+    # "They met on 15 August", read in March: seven months back, the next one five months ahead.
+    assert day("on 15 August", MONDAY, "past") == date(2024, 8, 15)
+
+
+def test_a_yearless_day_just_past_is_not_pushed_a_year_ahead_by_a_future_clause() -> None:
+    # "The call on March 12 will be followed by ...": five days back beats a year ahead.
+    assert day("on March 12", MONDAY, "future") == date(2025, 3, 12)
+
+
+def test_a_yearless_day_with_no_tense_is_the_nearest_occurrence() -> None:
+    assert day("Aug. 15", date(2025, 10, 16)) == date(2025, 8, 15)
+    assert day("Jan. 5", date(2025, 12, 20)) == date(2026, 1, 5)

@@ -259,7 +259,7 @@ class ReceivedMail:
     rcpt_tos: list[str]
     message: email.message.EmailMessage
     raw: bytes
-    login: str | None
+    authenticated: bool
 
 
 class SmtpInbox:
@@ -290,9 +290,13 @@ class SmtpInbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, email.message.EmailMessage)
-        login = getattr(session, "login_data", None)
         self.messages.append(
-            ReceivedMail(list(envelope.rcpt_tos), parsed, bytes(envelope.content), login)
+            ReceivedMail(
+                list(envelope.rcpt_tos),
+                parsed,
+                bytes(envelope.content),
+                bool(session.authenticated),
+            )
         )
         return "250 OK"
 
@@ -324,3 +328,165 @@ def corpus_site(
         if route is not None:
             route(server)
         yield server
+
+
+# -- a fork server for many `newswatch` runs ---------------------------------------------
+#
+# A `newswatch run` spends ~5 s of CPU importing Prefect, trafilatura and datasketch before
+# it reads its watch file. The kill test needs dozens of runs, so a zygote process imports
+# them once and forks a child per run: each child is a real, separate process that enters
+# the real command (`newswatch.cli.main`) with its own environment, stdout and stderr, in
+# its own session, and exits through normal interpreter shutdown (atexit and all) — or dies
+# of SIGKILL at a fault point. Only the interpreter start and the imports are shared.
+
+
+def zygote_main() -> None:
+    """The zygote's loop: one JSON request per stdin line, one JSON event per fork and exit.
+
+    Single-threaded on purpose: forking a process whose other threads may hold locks
+    (stdout's, logging's) can deadlock the child.
+    """
+    import select
+
+    from newswatch.runtime import configure_prefect_env
+
+    configure_prefect_env()
+    import flows.monitor  # noqa: F401  (the expensive imports, paid once)
+    import newswatch.cli
+
+    def say(event: dict[str, object]) -> None:
+        os.write(1, (json.dumps(event) + "\n").encode())
+
+    pending = b""
+    children: dict[int, str] = {}
+    stdin_open = True
+    while stdin_open or children:
+        if stdin_open:
+            ready, _, _ = select.select([0], [], [], 0.05)
+            if ready:
+                chunk = os.read(0, 65536)
+                stdin_open = bool(chunk)
+                pending += chunk
+        else:
+            time.sleep(0.05)
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            request = json.loads(line)
+            pid = os.fork()
+            if pid == 0:
+                _zygote_child(request, newswatch.cli.main)
+            children[pid] = request["tag"]
+            say({"tag": request["tag"], "pid": pid})
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            say({"tag": children.pop(pid), "status": os.waitstatus_to_exitcode(status)})
+
+
+def _zygote_child(request: dict[str, Any], main: Callable[[list[str]], int]) -> None:
+    os.setsid()
+    os.environ.clear()
+    os.environ.update(request["env"])
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
+        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(target, fd)
+        os.close(target)
+    sys.argv = ["newswatch", *request["args"]]
+    try:
+        code: object = main(list(request["args"]))
+    except SystemExit as exc:
+        code = exc.code
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    raise SystemExit(code)  # normal interpreter shutdown, as the real command has
+
+
+class Zygote:
+    """Client side of `zygote_main`: `run` is a blocking, thread-safe `newswatch` call."""
+
+    def __init__(self, env: Mapping[str, str], workdir: Path) -> None:
+        self._workdir = workdir
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from tests.test_reliability_harness import zygote_main; zygote_main()",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=dict(env),
+            cwd=REPO,
+            start_new_session=True,
+        )
+        self._lock = threading.Lock()
+        self._events: dict[str, dict[str, Any]] = {}
+        self._arrived = threading.Condition()
+        self._count = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            event = json.loads(line)
+            with self._arrived:
+                self._events.setdefault(event["tag"], {}).update(event)
+                self._arrived.notify_all()
+        with self._arrived:
+            self._events["<closed>"] = {}
+            self._arrived.notify_all()
+
+    def _wait(self, tag: str, key: str, deadline: float) -> Any:
+        with self._arrived:
+            while key not in self._events.get(tag, {}):
+                if "<closed>" in self._events:
+                    raise RuntimeError("the zygote exited")
+                if not self._arrived.wait(timeout=max(0.0, deadline - time.monotonic())):
+                    return None
+            return self._events[tag][key]
+
+    def run(self, *args: str, env: Mapping[str, str], timeout: float = 300.0) -> CliResult:
+        """Run `newswatch ARGS` in a fresh child with this environment; wait for its end."""
+        with self._lock:
+            self._count += 1
+            tag = f"run-{self._count}"
+            out, err = self._workdir / f"{tag}.out", self._workdir / f"{tag}.err"
+            request = {"tag": tag, "args": list(args), "env": dict(env)}
+            request |= {"stdout": str(out), "stderr": str(err)}
+            assert self._proc.stdin is not None
+            self._proc.stdin.write((json.dumps(request) + "\n").encode())
+            self._proc.stdin.flush()
+        started = time.monotonic()
+        deadline = started + timeout
+        pid = self._wait(tag, "pid", deadline)
+        status = self._wait(tag, "status", deadline)
+        if pid is not None:
+            kill_group(pid)  # whatever the child left behind in its session
+        if status is None:
+            status = self._wait(tag, "status", time.monotonic() + 30)
+        note = "" if status is not None else f"\n[harness: timed out after {timeout:.0f}s]"
+        return CliResult(
+            tuple(args),
+            status if status is not None else -1,
+            out.read_text(errors="replace") if out.exists() else "",
+            (err.read_text(errors="replace") if err.exists() else "") + note,
+            time.monotonic() - started,
+        )
+
+    def close(self) -> None:
+        """Let running children finish, then stop the zygote."""
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=60)
+        finally:
+            kill_group(self._proc.pid)
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()

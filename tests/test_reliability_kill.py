@@ -33,6 +33,7 @@ from tests.test_reliability_harness import (
     CliResult,
     SlackReceiver,
     SmtpInbox,
+    Zygote,
     cli_env,
     copy_database,
     corpus_site,
@@ -41,7 +42,8 @@ from tests.test_reliability_harness import (
     run_newswatch,
 )
 
-pytestmark = pytest.mark.slow
+# The module's fixture runs every scenario (about 90 s on two cores); the first test pays it.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 # Two at a time: a run is mostly single-threaded Python start-up and parsing, and CI
 # machines have two cores; more in parallel only stretches every run.
@@ -58,6 +60,11 @@ class Crash:
     @property
     def key(self) -> str:
         return f"p{self.phase}-" + "+".join(f"{p}@{h}" for p, h in self.kills)
+
+    @property
+    def mailbox(self) -> str:
+        """This scenario's email recipient (its key, made a valid local part)."""
+        return self.key.replace("@", "-hit").replace("+", "-then-") + "@example.org"
 
     @property
     def may_repeat_one(self) -> bool:
@@ -239,7 +246,7 @@ class KillRun:
 
 
 def _phase_env(
-    home: Path, api: str, slack: SlackReceiver, inbox: SmtpInbox, key: str
+    home: Path, api: str, slack: SlackReceiver, inbox: SmtpInbox, key: str, mailbox: str
 ) -> dict[str, str]:
     return cli_env(
         home,
@@ -247,7 +254,7 @@ def _phase_env(
             "PREFECT_API_URL": api,
             "SLACK_WEBHOOK_URL": slack.url_for(key),
             "NEWSWATCH_SMTP_URL": f"smtp://127.0.0.1:{inbox.port}",
-            "NEWSWATCH_EMAIL_TO": f"{key}@example.org",
+            "NEWSWATCH_EMAIL_TO": mailbox,
         },
     )
 
@@ -270,21 +277,31 @@ def kill_run(
         feed1 = corpus_watch(work / "feed1.toml", site.url("/feed-1.xml"))
         feed2 = corpus_watch(work / "feed2.toml", site.url("/feed-2.xml"))
         quiet = cli_env(home, {"PREFECT_API_URL": api})
+        (work / "zygote").mkdir()
+        zygote = Zygote(quiet, work / "zygote")
         runs = 0
 
-        def run(db: Path, phase: int, env: dict[str, str]) -> CliResult:
+        def run(db: Path, phase: int, env: dict[str, str], *, forked: bool = True) -> CliResult:
+            # References run as the plain command; scenarios fork from the zygote. Both
+            # must end in equal tables, which also checks that forking changes nothing.
             nonlocal runs
             runs += 1
             watch = feed1 if phase == 1 else feed2
-            return run_newswatch("run", "--watch", str(watch), "--db", str(db), env=env)
+            args = ("run", "--watch", str(watch), "--db", str(db))
+            return zygote.run(*args, env=env) if forked else run_newswatch(*args, env=env)
 
         snapshot = work / "after-first-run.duckdb"
-        first = run(snapshot, 1, quiet)
+        first = run(snapshot, 1, quiet, forked=False)
         assert first.returncode == 0, first.stderr[-3000:]
 
         def reference_second() -> TableState:
             db = copy_database(snapshot, work / "reference-second.duckdb")
-            result = run(db, 2, _phase_env(home, api, slack, inbox, "reference"))
+            result = run(
+                db,
+                2,
+                _phase_env(home, api, slack, inbox, "reference", "reference@example.org"),
+                forked=False,
+            )
             assert result.returncode == 0, result.stderr[-3000:]
             return read_state(db)
 
@@ -292,7 +309,7 @@ def kill_run(
             db = work / f"{crash.key}.duckdb"
             if crash.phase == 2:
                 copy_database(snapshot, db)
-                env = _phase_env(home, api, slack, inbox, crash.key)
+                env = _phase_env(home, api, slack, inbox, crash.key, crash.mailbox)
             else:
                 env = quiet
             killed = [
@@ -310,7 +327,7 @@ def kill_run(
                 rerun,
                 read_state(db),
                 slack.ids(crash.key),
-                inbox.ids(f"{crash.key}@example.org"),
+                inbox.ids(crash.mailbox),
             )
 
         with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
@@ -323,6 +340,7 @@ def kill_run(
                 inbox.ids("reference@example.org"),
             )
             outcomes = {key: f.result() for key, f in futures.items()}
+        zygote.close()
         result = KillRun(reference, outcomes, time.monotonic() - started, runs)
     yield result
     held = sum(1 for o in outcomes.values() if not violations(o, reference))

@@ -262,3 +262,15 @@ def test_status_precedence() -> None:
     assert next_status("cancelled", "denied") == "cancelled"
     assert next_status("confirmed", "planned") == "confirmed"
     assert next_status("denied", "confirmed") == "confirmed"
+
+
+def test_a_report_without_its_day_joins_the_planned_event_whose_day_it_covers() -> None:
+    # Two stored calls fit a report of "the call" that gives no day: an older confirmed one
+    # and the one announced for Tuesday. The plan came true, so the report joins it.
+    older = candidate("confirmed", date(2025, 3, 12))
+    planned = candidate("planned", date(2025, 3, 18), by="the Kremlin")
+    events = stored(run([(1, [older]), (2, [planned])]))
+    report = candidate("confirmed", date(2025, 3, 12), date(2025, 3, 19), by="the Kremlin")
+    (change,) = run([(3, [report])], existing=events).changes
+    assert change.event.event_date == date(2025, 3, 18)
+    assert (change.previous_status, change.event.status) == ("planned", "confirmed")
