@@ -1,11 +1,14 @@
-"""Contact extraction on the labelled corpus: clean → extract → resolve, then score.
+"""Contact extraction on labelled corpora: clean → extract → resolve, then score.
 
-Runs in-process on ../shared/corpus: every page is cleaned (extractors.clean, or a
-trafilatura fallback while that stage is missing), its events extracted with the rule-based
-extractor, and the articles resolved in two batches as the feeds deliver them (batch 1,
-then batch 2, each in publication order). Prints the EvaluationReport.
+Runs in-process: every page is cleaned (extractors.clean, or a trafilatura fallback while
+that stage is missing), its events extracted with the rule-based extractor, and the
+articles resolved in batches as the feeds deliver them (batch 1, then batch 2, each in
+publication order). Prints the EvaluationReport of each corpus, then their figures side by
+side. Without an argument it scores the development corpus (../shared/corpus, when
+present) and the held-out demo site (newswatch/demo/site), which the rules were not
+written from.
 
-    .venv/bin/python bench/bench_events_corpus.py [CORPUS_DIR] [--candidates]
+    .venv/bin/python bench/bench_events_corpus.py [CORPUS_DIR ...] [--candidates]
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from extractors.events import extractor_for  # noqa: E402
 from extractors.resolution import resolve_events  # noqa: E402
 from newswatch.config import load_watch  # noqa: E402
 from newswatch.domain import Article, CandidateEvent, Mention, StoredEvent  # noqa: E402
-from newswatch.evaluation import evaluate, parse_labels  # noqa: E402
+from newswatch.evaluation import EvaluationReport, evaluate, parse_labels  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+DEMO_SITE = REPO / "newswatch" / "demo" / "site"
 WATCH = REPO / "deployments" / "watches" / "trump-putin.toml"
 
 
@@ -43,8 +47,26 @@ def clean(html: str, url: str, published: str | None) -> Article:
 
 
 def main(argv: list[str]) -> int:
-    corpus = Path(next((a for a in argv if not a.startswith("--")), DEFAULT_CORPUS))
     show = "--candidates" in argv
+    named = [Path(a) for a in argv if not a.startswith("--")]
+    corpora = named or [c for c in (DEFAULT_CORPUS, DEMO_SITE) if (c / "labels.json").is_file()]
+    rows = []
+    for corpus in corpora:
+        report = score(corpus, show)
+        rows.append((corpus, report))
+    print()
+    print(f"{'corpus':40} {'precision':>9} {'recall':>7} {'status':>7} {'extra':>6} {'history':>8}")
+    for corpus, report in rows:
+        history = f"{report.historical_recognised}/{report.historical_mentions}"
+        print(
+            f"{corpus!s:40} {report.precision:9.3f} {report.recall:7.3f} "
+            f"{report.status_accuracy:7.3f} {report.extra_rows:6d} {history:>8}"
+        )
+    return 0
+
+
+def score(corpus: Path, show: bool) -> EvaluationReport:
+    """Clean, extract and resolve one labelled corpus in-process; print and return its report."""
     raw = json.loads((corpus / "labels.json").read_text(encoding="utf-8"))
     labels = parse_labels(raw)
     watch = load_watch(WATCH)
@@ -68,7 +90,7 @@ def main(argv: list[str]) -> int:
     mentions: list[Mention] = []
     flagged_history: set[tuple[str, str]] = set()
     now = datetime(2025, 10, 24, tzinfo=UTC)
-    for batch_no in (1, 2):
+    for batch_no in sorted({entry["batch"] for entry in raw["articles"]}):
         batch = []
         for entry, article in items:
             if entry["batch"] != batch_no:
@@ -105,7 +127,7 @@ def main(argv: list[str]) -> int:
             f"hist={event.historical!s:5} {event.summary}"
         )
     print(report.to_text())
-    return 0
+    return report
 
 
 def _sources(mention: Mention, batch: list) -> list[CandidateEvent]:

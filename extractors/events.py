@@ -10,33 +10,49 @@ How a sentence becomes evidence
    too, but never quoted (evidence is verbatim from `article.text`).
 2. People are found with the watch's vocabulary (`extractors.actors`): names, aliases,
    dated role titles, "his Russian counterpart", voices ("the Kremlin") and spokespeople;
-   "the two leaders"/"they" name the pair only when the last two people named were it,
-   and "he"/"him" take the nearest fitting person.
+   "the two leaders"/"they" name the pair only when the last two people named were it
+   (someone named with a group, "Zelensky and European leaders", is not one of "the two";
+   a sentence naming only the pair means them; the lede may lean on the headline's
+   people), and "he"/"him" take the nearest fitting person. "A U.S. president" is
+   nobody in particular.
 3. A *trigger* word names a kind of contact: call (phone, telephone conversation, "spoke
    with"), meeting (met, summit, talks), message (letter, message, signals). It is an
    *anchor* when its own arguments are the pair: subject and "with/to/between" partner,
    or, when it has no partner, a sentence naming both and nobody else. A trigger whose
    partner or subject is someone else ("spoke with Zelensky", "advisers would meet") is
-   dropped. A definite noun without the pair ("the call", "the meeting") is an *anaphor*:
-   it adds status, day and place to the latest fitting event of the article.
+   dropped, and so is one whose subject is a name the watch does not know ("Rubio and
+   Lavrov spoke"), an envoy ("Witkoff, who held talks with Putin"), or a speaker addressing
+   an audience ("speaking by video link"); "spoke of", "calls off", "begin talks on ending
+   the war" are not contacts. A definite noun without the pair ("the call", "the meeting")
+   or a description ("describing it as a long-awaited meeting") is an *anaphor*: it adds
+   status, day and place to the latest fitting event of the article.
 4. Modality decides what a trigger is: questions, "whether", "if", "any", "potential",
    "could", "might" make it nothing; a negated intention ("did not plan to call", "no
-   plans to meet") nothing; a future without day, time, place or scheduling word, or with
-   a willingness/invitation/condition word ("ready to", "any time", "once", "in the
-   future"), a *statement*; a future with one of them a *planned* contact.
+   plans to meet", "was not on the agenda") or a negated span ("had not spoken since")
+   nothing; a future without day, time, place or scheduling word, or with a
+   willingness/invitation/condition/tentative word ("ready to", "any time", "once", "in
+   the future", "stay in contact", "would probably"), a *statement*; a future with one of
+   them a *planned* contact. Futures: "will", "agreed (on Thursday) to", headline "Trump
+   and Putin to meet", "summit agreed for May", "postponed"; a trigger framed by "in/during/
+   after a call" does not share the clause's future. Present forms ("telefonieren am
+   Dienstag") take the nearest weekday, and a day after the article makes the contact
+   planned.
 5. Status per event in the article: cancelled (called off, shelved) or denied ("denied
    that", "did not take place", "not under way") win; a held contact is confirmed when a
    participant, his voice or spokesman says so, or the outlet states it plainly; it is
    reported when only hedged ("according to", "reportedly", "sources said").
-6. The day: a date next to the trigger in its clause (tense-aware: "will speak on
-   Tuesday" is the next Tuesday); else, for a contact a participant confirmed, the day he
-   said so ("Trump said on Wednesday he had held a call"); else a range: a held contact
-   lies in the week before the article, a planned one in the month after it.
+6. The day: a date next to the trigger in its own part of the clause (tense-aware: "will
+   speak on Tuesday" is the next Tuesday; words after another contact belong to it:
+   "agreed to meet during a call last Thursday"); else "Putin told Trump on Monday" for
+   the article's one undated contact; else, for a contact a participant confirmed, the day
+   he said so ("Trump said on Wednesday he had held a call"); else a range: a held contact
+   lies in the week before the article, a planned one in the month after it. A day after
+   the article is never the day somebody said something.
 7. History: "first call since July 2020" and "last spoke on July 23, 2020" name older
    contacts; so does any contact that ended more than `alerts.history_days` before the
-   article, and any held contact mentioned after the article's lead event that is not
-   dated after it (news leads, background follows). Historical events are kept, never
-   alerted.
+   article, and any held contact mentioned after the article's lead event (told in the
+   headline and the lead's first sentence) that is not dated after it (news leads,
+   background follows). Historical events are kept, never alerted.
 
 All vocabulary that is not about the watch's actors is in named word lists below.
 """
@@ -231,7 +247,8 @@ _FUTURE_AFTER = re.compile(
 )
 _SCHEDULING = re.compile(
     r"\b(?:scheduled|set to|is due|are due|being prepared|preparations?|arrange|arranging|arranged|"
-    r"agree[sd]?(?:\s+(?!that\b)[\w.,]+){0,3}?\s+to|planned|to prepare|preparing|geplante[nrsm]?|will take place|would take place|to be held|confirmed that|confirms|"
+    r"agree[sd]?(?:\s+(?!that\b)[\w.,]+){0,3}?\s+to|planned|to prepare|preparing|geplante[nrsm]?|"
+    r"will take place|would take place|to be held|confirmed that|confirms|"
     r"announced|geplant|vereinbart)\b",
     re.IGNORECASE,
 )

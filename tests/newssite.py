@@ -7,6 +7,7 @@ tolerates a writer, and the process checks the serve and deployment tests share.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -200,7 +201,5 @@ def processes_with_args(*needles: str) -> list[int]:
 def kill_groups(*pgids: int) -> None:
     """SIGKILL whole process groups (test clean-up); groups already gone are fine."""
     for pgid in pgids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass

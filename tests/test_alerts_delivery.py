@@ -83,6 +83,12 @@ def db(tmp_path: Path) -> Path:
 
 def queue(db: Path, intents: list[AlertIntent], channels: list[str], now=T0) -> int:
     with write_session(db) as con:
+        # Delivery sends only what the watch's own runs queued: record the run.
+        con.execute(
+            "INSERT INTO runs (run_id, watch, started_at, status) VALUES ('run-1', ?, ?, 'completed') "
+            "ON CONFLICT DO NOTHING",
+            [WATCH.name, now],
+        )
         return queue_alerts(con, intents, channels, "run-1", now)
 
 

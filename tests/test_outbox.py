@@ -186,3 +186,18 @@ def test_loading_an_alert_whose_event_is_missing_says_so(tmp_path: Path) -> None
     (row,) = rows(db)
     with read_session(db) as con, pytest.raises(LookupError, match="gone"):
         load_alert_message(con, row, WATCH)
+
+
+def test_due_alerts_of_a_watch_are_only_those_its_own_runs_queued(tmp_path: Path) -> None:
+    db = make_db(tmp_path)
+    add_reported_call(db, "ev-call")
+    with write_session(db) as con:
+        con.execute(
+            "INSERT INTO runs (run_id, watch, started_at, status) VALUES "
+            "('run-1', ?, ?, 'completed'), ('run-other', 'other-watch', ?, 'completed')",
+            [WATCH.name, T0, T0],
+        )
+        queue_alerts(con, [NEW], ["console"], "run-other", T0)
+    with read_session(db) as con:
+        assert due_alerts(con, T0, ["console"], watch=WATCH.name) == []
+        assert len(due_alerts(con, T0, ["console"], watch="other-watch")) == 1

@@ -33,6 +33,7 @@ from tests.newssite import (
 pytestmark = pytest.mark.slow
 
 WATCH_NAME = "serve-test"
+NEWSWATCH = (sys.executable, "-m", "newswatch")
 
 
 class Served:
@@ -58,7 +59,12 @@ class Served:
         raise AssertionError(f"no {pattern!r} in serve output:\n{self.text()[-3000:]}")
 
     def api(self, method: str, path: str, body: object | None = None) -> object:
-        reply = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=10)
+        # The server answers 503 while its SQLite file is locked; Prefect's client retries.
+        for _ in range(20):
+            reply = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=10)
+            if reply.status_code != 503:
+                break
+            time.sleep(1)
         reply.raise_for_status()
         return reply.json()
 
@@ -98,10 +104,10 @@ def serve_process(tmp_path: Path, loopback: LoopbackServer) -> Iterator[tuple[Se
     for inherited in ("PREFECT_API_URL", "PREFECT_HOME", "NEWSWATCH_KILL_AT"):
         env.pop(inherited, None)
     output = tmp_path / "serve.out"
+    db = tmp_path / "serve.duckdb"
     with open(output, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "newswatch", "serve", "--watch", str(watch)]
-            + ["--cron", "* * * * *", "--db", str(tmp_path / "serve.duckdb")],
+            [*NEWSWATCH, "serve", "--watch", str(watch), "--cron", "* * * * *", "--db", str(db)],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -136,7 +142,8 @@ def test_serve_runs_on_cron_says_what_it_skips_and_stops_cleanly(
     assert isinstance(deployments, list) and len(deployments) == 1
     deployment = deployments[0]
     assert deployment["name"] == WATCH_NAME
-    assert deployment["concurrency_limit"] == 1
+    assert deployment["global_concurrency_limit"]["limit"] == 1
+    assert deployment["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
 
     # 2. The run published its summary and its counts as artifacts on the server.
     key = f"newswatch-{WATCH_NAME}"
