@@ -1,9 +1,13 @@
 """`newswatch serve`: the monitor flow on cron schedules, several watches in one process.
 
 Prefect schedules nothing on its temporary API, so without PREFECT_API_URL we start a
-private Prefect server on loopback as a child process (data under newswatch's own
-PREFECT_HOME), wait until it is healthy, serve, and stop it on exit. With PREFECT_API_URL
-set, that server is used and nothing else is started.
+private Prefect server on loopback (data under newswatch's own PREFECT_HOME), wait until
+it is healthy, serve, and stop it on exit. With PREFECT_API_URL set, that server is used.
+
+Processes: this one supervises; the Prefect server and the Runner (which starts one
+process per flow run) each run in a session of their own, so a Ctrl-C in the terminal
+reaches only the supervisor, which asks the Runner to drain. On Linux both die with the
+supervisor even when it is killed outright (PR_SET_PDEATHSIG).
 
 Shutdown (SIGTERM or SIGINT): Prefect's Runner, left to itself, cancels every run in
 flight at once (SIGTERM to the run's process, SIGKILL after 30 s, state Cancelled). We
@@ -16,6 +20,7 @@ it abandoned and redoes its work. A second signal skips the wait.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -24,7 +29,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +46,14 @@ DEFAULT_CRON = "*/30 * * * *"
 # timeout is 90 s, so longer waits need TimeoutStopSec raised as well.
 DRAIN_SECONDS = float(os.environ.get("NEWSWATCH_SERVE_GRACE", "120"))
 PREFECT_SERVER_START = (sys.executable, "-m", "prefect", "server", "start")
+# Child processes of `serve` are this module run with `python -m newswatch.serve`.
+_CHILD = (sys.executable, "-m", "newswatch.serve")
 # SIGTERM, then this long before SIGKILL, for the private server's process group.
 SERVER_STOP_GRACE = 20.0
+# Prefect's own cancel gives a run process 30 s between SIGTERM and SIGKILL; beyond this
+# the API is taken as gone and the Runner ends its run processes itself.
+RUNNER_STOP_TIMEOUT = 45.0
+RUN_PROCESS_STOP_GRACE = 10.0
 
 
 class ServeError(ValueError):
@@ -127,8 +138,9 @@ def private_prefect_server(home: Path | None = None) -> Iterator[str]:
     }
     env.pop("PREFECT_API_URL", None)
     with open(home / "server.log", "ab") as log:
+        command = [*PREFECT_SERVER_START, "--host", "127.0.0.1", "--port", str(port)]
         proc = subprocess.Popen(
-            [*PREFECT_SERVER_START, "--host", "127.0.0.1", "--port", str(port)],
+            [*_CHILD, "exec", str(os.getpid()), *command],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -188,8 +200,19 @@ def _newswatch_runner(drain_seconds: float) -> Any:
             self.shutdown_tasks.append(loop.create_task(self._drain_then_stop(drain_seconds)))
 
         async def _stop_now(self) -> None:
-            if self.started:
-                await self.astop()
+            if not self.started:
+                return
+            try:
+                # astop cancels leftover runs through the API; without an answering API
+                # (the server died with a killed supervisor) it would retry for ever.
+                await asyncio.wait_for(self.astop(), RUNNER_STOP_TIMEOUT)
+            except Exception:
+                print(
+                    "newswatch serve: the Prefect API does not answer; "
+                    "ending the run processes directly",
+                    flush=True,
+                )
+                _end_own_process_group()
 
         def _runs_in_flight(self) -> int:
             # Prefect keeps no public count of its run processes; without the private
@@ -221,8 +244,7 @@ def _newswatch_runner(drain_seconds: float) -> Any:
                 )
             elif waiting:
                 print("newswatch serve: runs in flight finished; stopping", flush=True)
-            if self.started:
-                await self.astop()
+            await self._stop_now()
 
         def _report_skipped_runs(self) -> None:
             # Prefect logs a refused run only by its id ("Aborted submission of flow run
@@ -261,6 +283,19 @@ def _newswatch_runner(drain_seconds: float) -> Any:
     return NewswatchRunner(name=f"newswatch-serve-{os.getpid()}", pause_on_shutdown=False)
 
 
+def _end_own_process_group() -> None:
+    """Last resort of the Runner process: SIGTERM, then SIGKILL, its whole group (itself too).
+
+    The Runner leads a session of its own; its run processes and their Dask workers are
+    in its process group, so nothing outlives it.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    with suppress(ProcessLookupError):
+        os.killpg(0, signal.SIGTERM)
+    time.sleep(RUN_PROCESS_STOP_GRACE)
+    os.killpg(0, signal.SIGKILL)
+
+
 def _deployments(planned: Sequence[ServedWatch], db_path: str) -> list[Any]:
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 
@@ -283,37 +318,82 @@ def _deployments(planned: Sequence[ServedWatch], db_path: str) -> list[Any]:
     ]
 
 
-def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def _run(planned: Sequence[ServedWatch], db_path: str, api_url: str) -> None:
+def _run_runner(planned: Sequence[ServedWatch], db_path: str, api_url: str) -> None:
+    """The Runner process: register one deployment per watch and serve until told to stop."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    # Prefect read its settings when first imported: the environment is for the run
-    # processes the Runner starts, the settings context for this process.
-    os.environ["PREFECT_API_URL"] = api_url
+    os.environ["PREFECT_API_URL"] = api_url  # for the run processes the Runner starts
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
-        _serve_until_stopped(planned, db_path, api_url)
+        runner = _newswatch_runner(DRAIN_SECONDS)
+        deployments = _deployments(planned, db_path)  # sync: to_deployment dispatches
+
+        async def main() -> None:
+            for w, deployment in zip(planned, deployments, strict=True):
+                deployment_id = await runner.aadd_deployment(deployment)
+                runner.watch_by_deployment[str(deployment_id)] = w.name
+            for w in planned:
+                print(f"newswatch serve: watch {w.name} on cron '{w.cron}' (UTC)", flush=True)
+            # Runner.start installs handle_sigterm for SIGTERM; SIGINT gets the same drain.
+            signal.signal(signal.SIGINT, runner.handle_sigterm)
+            await runner.start()
+
+        asyncio.run(main())
 
 
-def _serve_until_stopped(planned: Sequence[ServedWatch], db_path: str, api_url: str) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: have the kernel SIGTERM this process (and what it execs) when its parent dies."""
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        sys.exit(1)
+
+
+def _child_main(argv: Sequence[str]) -> int:
+    """`exec PARENT CMD...` (die with PARENT, then exec CMD) or `runner PARENT PLAN_JSON`."""
+    kind, parent = argv[0], int(argv[1])
+    _die_with_parent(parent)
+    if kind == "exec":
+        os.execv(argv[2], list(argv[2:]))
+    plan = json.loads(argv[2])
+    _run_runner([ServedWatch(**w) for w in plan["watches"]], plan["db_path"], plan["api_url"])
+    return 0
+
+
+class _Stop(Exception):
+    """A stop signal arrived before the Runner was started."""
+
+
+def _supervise(planned: Sequence[ServedWatch], db_path: str, api_url: str) -> int:
+    """Run the Runner in its own session; forward stop signals to it; wait for it."""
     ui_url = os.environ.get("PREFECT_UI_URL") or api_url.removesuffix("/api")
     print(f"newswatch serve: Prefect UI at {ui_url}", flush=True)
-    runner = _newswatch_runner(DRAIN_SECONDS)
-    deployments = _deployments(planned, db_path)  # sync: to_deployment dispatches on context
+    plan = {
+        "watches": [asdict(w) for w in planned],
+        "db_path": str(Path(db_path).resolve()),
+        "api_url": api_url,
+    }
+    runner = subprocess.Popen(
+        [*_CHILD, "runner", str(os.getpid()), json.dumps(plan)],
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # out of the terminal's process group: Ctrl-C is ours
+    )
 
-    async def main() -> None:
-        for w, deployment in zip(planned, deployments, strict=True):
-            deployment_id = await runner.aadd_deployment(deployment)
-            runner.watch_by_deployment[str(deployment_id)] = w.name
-        for w in planned:
-            print(f"newswatch serve: watch {w.name} on cron '{w.cron}' (UTC)", flush=True)
-        # Runner.start installs handle_sigterm for SIGTERM; SIGINT gets the same drain.
-        signal.signal(signal.SIGINT, runner.handle_sigterm)
-        await runner.start()
+    def forward(signum: int, frame: object) -> None:
+        # Each signal becomes one SIGTERM to the Runner: the first drains, the second
+        # cancels the runs still in flight.
+        with suppress(ProcessLookupError):
+            os.kill(runner.pid, signal.SIGTERM)
 
-    asyncio.run(main())
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    try:
+        return runner.wait()
+    finally:
+        if runner.poll() is None:  # we are leaving on an error of our own
+            stop_process_group(runner, grace=DRAIN_SECONDS)
 
 
 def serve_watches(watch_files: Sequence[str], *, db_path: str, cron: str | None) -> int:
@@ -322,19 +402,30 @@ def serve_watches(watch_files: Sequence[str], *, db_path: str, cron: str | None)
     Raises `ServeError` for a bad cron expression or two watches with one name.
     """
     planned = plan_watches(watch_files, cron)
-    # Until the Runner installs its own handlers, a signal simply unwinds (and stops the
-    # private server through its context manager).
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    signal.signal(signal.SIGINT, _raise_interrupt)
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stop
+
+    # Until the Runner runs, a signal unwinds (stopping the private server on the way).
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    code = 0
     try:
         external = os.environ.get("PREFECT_API_URL")
         if external:
-            _run(planned, db_path, external)
+            code = _supervise(planned, db_path, external)
         else:
             print("newswatch serve: starting a private Prefect server on 127.0.0.1", flush=True)
             with private_prefect_server() as api_url:
-                _run(planned, db_path, api_url)
-    except KeyboardInterrupt:
+                code = _supervise(planned, db_path, api_url)
+    except _Stop:
         pass
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     print("newswatch serve: stopped", flush=True)
-    return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1:]))

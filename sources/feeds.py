@@ -17,7 +17,13 @@ from typing import Any
 import feedparser
 
 from newswatch.domain import CandidateLink
-from sources.links import SourceFormatError, dedupe_links, make_link, struct_time_to_utc
+from sources.links import (
+    SourceFormatError,
+    dedupe_links,
+    make_link,
+    neutralise_char_refs,
+    struct_time_to_utc,
+)
 
 _TAG = re.compile(r"<[^>]*>")
 # feedparser "bozo" reasons that say nothing about the feed's structure.
@@ -33,7 +39,10 @@ def read_feed(data: bytes, base_url: str | None = None, content_type: str | None
     if base_url:
         headers["content-location"] = base_url  # relative links resolve against the feed
     # A stream, not bytes: feedparser treats a bytes argument as a possible file name.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    try:
+        parsed = feedparser.parse(io.BytesIO(neutralise_char_refs(data)), response_headers=headers)
+    except (ValueError, UnicodeError) as exc:  # feedparser raising instead of recovering
+        raise SourceFormatError(f"unreadable feed: {type(exc).__name__}") from None
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not parsed.get("version") and not parsed.entries:
         reason = _problem_text(problem) if problem else "no RSS or Atom elements found"

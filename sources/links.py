@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -13,6 +14,25 @@ from newswatch.urls import canonicalize_url
 
 class SourceFormatError(ValueError):
     """A payload that is not in the format its source kind promises; the message is one line."""
+
+
+_CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]{1,16}|[0-9]{1,16});")
+
+
+def _valid_char_ref(match: re.Match[bytes]) -> bytes:
+    ref = match.group(1)
+    code = int(ref[1:], 16) if ref[:1] in (b"x", b"X") else int(ref)
+    return match.group(0) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else b"&#xFFFD;"
+
+
+def neutralise_char_refs(data: bytes) -> bytes:
+    """Character references to surrogates or past U+10FFFF become U+FFFD (`&#xD800;`).
+
+    feedparser raises on them and lxml fails reading the text that holds one, instead of
+    recovering as they do from other bad bytes. (ASCII-compatible encodings only; other
+    payloads are left as they are.)
+    """
+    return _CHAR_REF.sub(_valid_char_ref, data) if b"&#" in data else data
 
 
 def is_http_url(url: str | None) -> bool:

@@ -16,7 +16,13 @@ from datetime import UTC, date, datetime
 from lxml import etree
 
 from newswatch.domain import CandidateLink
-from sources.links import SourceFormatError, dedupe_links, is_http_url, make_link
+from sources.links import (
+    SourceFormatError,
+    dedupe_links,
+    is_http_url,
+    make_link,
+    neutralise_char_refs,
+)
 
 # The sitemaps.org limit for one sitemap, uncompressed (50 MB): inflate no further.
 MAX_SITEMAP_BYTES = 50_000_000
@@ -55,11 +61,11 @@ def parse_w3c_datetime(value: str | None) -> datetime | None:
             day = date.fromisoformat(text)
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 9999 with a negative offset
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _inflate(data: bytes) -> bytes:
@@ -125,7 +131,7 @@ def parse_sitemap(data: bytes, source: str) -> SitemapDocument:
     if not stripped.startswith(b"<"):
         return _parse_text_sitemap(stripped.decode("utf-8", errors="replace"), source)
     try:
-        root = etree.fromstring(stripped, _PARSER)
+        root = etree.fromstring(neutralise_char_refs(stripped), _PARSER)
     except etree.XMLSyntaxError as exc:
         raise SourceFormatError(f"not valid XML: {exc}") from None
     if root is None:

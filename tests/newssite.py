@@ -198,8 +198,28 @@ def processes_with_args(*needles: str) -> list[int]:
     return found
 
 
-def kill_groups(*pgids: int) -> None:
-    """SIGKILL whole process groups (test clean-up); groups already gone are fine."""
-    for pgid in pgids:
+def processes_with_env(name: str, value: str) -> list[int]:
+    """Live processes whose environment has `name=value` (our own processes only)."""
+    wanted = f"{name}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        stat = _proc_stat(int(entry.name))
+        if stat and stat[1] != "Z" and wanted in environ:
+            found.append(int(entry.name))
+    return found
+
+
+def kill_processes(*pids: int) -> None:
+    """SIGKILL processes and the process groups they lead (test clean-up); gone is fine."""
+    for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -213,6 +214,35 @@ def prefect_server(home: Path) -> Iterator[str]:
     finally:
         kill_group(proc.pid)
         proc.wait(timeout=30)
+
+
+@dataclass(frozen=True)
+class PrefectApi:
+    """A running private Prefect server: its API URL and its home (SQLite, logs)."""
+
+    url: str
+    home: Path
+
+
+_SHARED_SERVER: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectApi]:
+    """One private Prefect server for every reliability module that imports this fixture.
+
+    pytest makes one fixture instance per importing module; the server behind them is
+    started once and stopped when the session ends.
+    """
+    if "api" not in _SHARED_SERVER:
+        home = tmp_path_factory.mktemp("prefect-server") / "home"
+        server = prefect_server(home)
+        _SHARED_SERVER["api"] = PrefectApi(server.__enter__(), home)
+        _SHARED_SERVER["server"] = server
+    yield _SHARED_SERVER["api"]
+    server = _SHARED_SERVER.pop("server", None)
+    if server is not None:
+        server.__exit__(None, None, None)
 
 
 # -- receivers ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from tests.conftest import CORPUS, require
 from tests.loopback import LoopbackServer
 from tests.test_reliability_harness import (
     CliResult,
+    PrefectApi,
     SlackReceiver,
     SmtpInbox,
     Zygote,
@@ -38,9 +39,9 @@ from tests.test_reliability_harness import (
     copy_database,
     corpus_site,
     corpus_watch,
-    prefect_server,
     run_newswatch,
 )
+from tests.test_reliability_harness import prefect_api as prefect_api  # fixture
 
 # The module's fixture runs every scenario (about 90 s on two cores); the first test pays it.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -261,14 +262,16 @@ def _phase_env(
 
 @pytest.fixture(scope="module")
 def kill_run(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+    prefect_api: PrefectApi,
 ) -> Iterator[KillRun]:
     require(CORPUS / "feed-2.xml")
     work = tmp_path_factory.mktemp("kill")
     home = work / "home"
     started = time.monotonic()
+    api = prefect_api.url
     with (
-        prefect_server(work / "prefect") as api,
         corpus_site(CORPUS) as site,
         LoopbackServer() as slack_server,
         SmtpInbox() as inbox,
