@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,7 +53,7 @@ from storage import events as event_store
 from storage import outbox, runs
 from storage import sources as source_store
 from storage.db import ensure_schema, read_session, write_session
-from storage.locks import watch_run_lock
+from storage.locks import RunInProgressError, watch_run_lock
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,16 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     counts = RunCounts()
     new_events: list[str] = []
-    with watch_run_lock(db_path, watch.name, logger=logger):
+    with ExitStack() as held:
+        try:
+            held.enter_context(watch_run_lock(db_path, watch.name, logger=logger))
+        except RunInProgressError as exc:
+            # An expected outcome on a schedule, not a failure: one line, no traceback,
+            # no run row; the caller (CLI) turns it into exit code 3.
+            logger.warning("skipped: %s", exc)
+            return RunSummary(
+                run_id=run_id, watch=watch.name, db_path=db_path, counts=counts, skipped=str(exc)
+            )
         now = datetime.now(UTC)
         with write_session(db_path) as con:
             abandoned = runs.mark_abandoned_runs(con, watch.name, now)

@@ -50,16 +50,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_task_runner(load_watch(args.watch).runtime, configured_api_url())
     except TaskRunnerError as exc:
         return _fail(str(exc), EXIT_CONFIG)
+    from newswatch.serve import PrefectServerError, temporary_prefect_api
+
     try:
-        summary = monitor(
-            watch_path=str(args.watch), db_path=str(args.db), alerts_enabled=not args.no_alerts
-        )
+        with temporary_prefect_api():
+            summary = monitor(
+                watch_path=str(args.watch),
+                db_path=str(args.db),
+                alerts_enabled=not args.no_alerts,
+            )
+    except PrefectServerError as exc:
+        return _fail(str(exc))
     except RunInProgressError as exc:
         return _fail(str(exc), EXIT_BUSY)
     except DatabaseBusyError as exc:
         return _fail(str(exc), EXIT_BUSY)
     except DatabaseError as exc:
         return _fail(str(exc))
+    if summary.skipped:
+        return _fail(summary.skipped, EXIT_BUSY)
     from newswatch.report import render_run_markdown
 
     print(render_run_markdown(summary))
@@ -181,8 +190,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """The whole pipeline offline on the bundled sample site."""
     configure_prefect_env()
     from newswatch.demo_runner import run_demo
+    from newswatch.serve import PrefectServerError, temporary_prefect_api
 
-    return run_demo(db_path=args.db, fresh=not args.keep)
+    try:
+        with temporary_prefect_api():
+            return run_demo(db_path=args.db, fresh=not args.keep)
+    except PrefectServerError as exc:
+        return _fail(str(exc))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -206,8 +220,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Run the real flow on a labelled corpus and print precision, recall, status accuracy."""
     configure_prefect_env()
     from newswatch.eval_runner import run_eval
+    from newswatch.serve import PrefectServerError, temporary_prefect_api
 
-    return run_eval(Path(args.corpus), db_path=args.db, watch_file=args.watch)
+    try:
+        with temporary_prefect_api():
+            return run_eval(Path(args.corpus), db_path=args.db, watch_file=args.watch)
+    except PrefectServerError as exc:
+        return _fail(str(exc))
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -191,6 +191,8 @@ def parse_watch(text: str, origin: str = "<watch>") -> Watch:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise WatchError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise WatchError(f"{origin}: not valid TOML: values nested too deeply") from None
     try:
         return Watch.model_validate(raw)
     except ValidationError as exc:

@@ -18,6 +18,8 @@ class RunSummary:
     new_events: list[str] = field(default_factory=list)
     seconds: float = 0.0
     alerts_enabled: bool = True
+    # Set when the run did nothing because another run of the watch held the lock.
+    skipped: str | None = None
 
 
 def run_table_rows(summary: RunSummary) -> list[dict[str, object]]:

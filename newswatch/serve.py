@@ -54,6 +54,13 @@ SERVER_STOP_GRACE = 20.0
 # the API is taken as gone and the Runner ends its run processes itself.
 RUNNER_STOP_TIMEOUT = 45.0
 RUN_PROCESS_STOP_GRACE = 10.0
+# uvicorn's exit code when start-up fails, and how often a temporary server is tried.
+_UVICORN_STARTUP_FAILED = 3
+_PORT_ATTEMPTS = 5
+
+
+class PrefectServerError(RuntimeError):
+    """A Prefect server we started did not come up."""
 
 
 class ServeError(ValueError):
@@ -109,14 +116,14 @@ def wait_for_health(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"the Prefect server exited early with code {proc.returncode}")
+            raise PrefectServerError(f"the Prefect server exited early with code {proc.returncode}")
         try:
             if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"the Prefect server did not become healthy within {timeout:.0f}s")
+    raise PrefectServerError(f"the Prefect server did not become healthy within {timeout:.0f}s")
 
 
 @contextmanager
@@ -124,7 +131,9 @@ def private_prefect_server(home: Path | None = None) -> Iterator[str]:
     """A Prefect server on 127.0.0.1 for the `with` block; yields its API URL.
 
     Its data lives under `home` (default: $PREFECT_HOME); it runs in its own process
-    group, stopped as a whole on exit, and its output goes to `<home>/server.log`.
+    group, stopped as a whole on exit, and its output goes to `<home>/server.log`. On
+    Linux it also dies with the thread that started it, so enter this from a thread that
+    outlives the block (the main thread).
     """
     home = home or Path(os.environ["PREFECT_HOME"])
     home.mkdir(parents=True, exist_ok=True)
@@ -152,6 +161,82 @@ def private_prefect_server(home: Path | None = None) -> Iterator[str]:
         yield api_url
     finally:
         stop_process_group(proc)
+
+
+@contextmanager
+def temporary_prefect_api() -> Iterator[None]:
+    """Give the `with` block a Prefect API: PREFECT_API_URL if set, else a temporary one.
+
+    The temporary server is the one Prefect itself would start (uvicorn, no UI), but
+    started by us so that it dies with this process: Prefect's own outlives a SIGKILLed
+    `newswatch run` (about 250 MB, until reboot).
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    import importlib.util
+
+    spec = importlib.util.find_spec("prefect")
+    assert spec is not None and spec.origin is not None, "prefect is a dependency"
+    env = {
+        **os.environ,
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+        "PREFECT__SERVER_FINAL": "1",
+    }
+    home = Path(os.environ["PREFECT_HOME"])
+    app_dir = str(Path(spec.origin).parent.parent)
+    for _attempt in range(_PORT_ATTEMPTS):
+        port = _free_port()
+        api_url = f"http://127.0.0.1:{port}/api"
+        command = [
+            sys.executable, "-m", "uvicorn",
+            "--app-dir", app_dir,
+            "--factory", "prefect.server.api.server:create_app",
+            "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "error", "--lifespan", "on",
+        ]  # fmt: skip
+        with open(home / "temporary-server.log", "ab") as log:
+            proc = subprocess.Popen(
+                [*_CHILD, "exec", str(os.getpid()), *command],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        try:
+            wait_for_health(api_url, SERVER_START_TIMEOUT, proc)
+            break
+        except PrefectServerError:
+            # uvicorn exits 3 when start-up fails: another process took the port between
+            # our probe and its bind, or another run's server was migrating a fresh
+            # database at the same moment. Both pass on a second try, as in Prefect.
+            if proc.poll() != _UVICORN_STARTUP_FAILED:
+                _stop_child(proc)
+                raise
+    else:
+        raise PrefectServerError(
+            f"the temporary Prefect server failed to start {_PORT_ATTEMPTS} times; "
+            f"see {home / 'temporary-server.log'}"
+        )
+    try:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            yield
+    finally:
+        _stop_child(proc)
+
+
+def _stop_child(proc: subprocess.Popen[bytes]) -> None:
+    # In our process group, as Prefect's own server would be, so whoever stops the group
+    # (a terminal's Ctrl-C, systemd, a test harness) stops it too.
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def stop_process_group(proc: subprocess.Popen[bytes], grace: float = SERVER_STOP_GRACE) -> None:

@@ -41,8 +41,11 @@ def read_feed(data: bytes, base_url: str | None = None, content_type: str | None
     # A stream, not bytes: feedparser treats a bytes argument as a possible file name.
     try:
         parsed = feedparser.parse(io.BytesIO(neutralise_char_refs(data)), response_headers=headers)
-    except (ValueError, UnicodeError) as exc:  # feedparser raising instead of recovering
-        raise SourceFormatError(f"unreadable feed: {type(exc).__name__}") from None
+    except Exception as exc:
+        # feedparser recovers from most damage, but some (a bad character reference in a
+        # UTF-16 feed, a <link> cut by </item> in its loose parser) escape as ValueError,
+        # KeyError, ...: for us that is an unreadable feed, not a crash.
+        raise SourceFormatError(f"unreadable feed ({type(exc).__name__} in feedparser)") from None
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not parsed.get("version") and not parsed.entries:
         reason = _problem_text(problem) if problem else "no RSS or Atom elements found"
@@ -81,7 +84,10 @@ def entry_language(entry: Any, feed_language: str | None) -> str | None:
 
 def entry_published(entry: Any) -> datetime | None:
     """The entry's publication time, else its update time, as UTC."""
-    return struct_time_to_utc(entry.get("published_parsed") or entry.get("updated_parsed"))
+    # `in` first: reading a missing `updated_parsed` falls back to `published_parsed`
+    # with a DeprecationWarning (feedparser issue 310) when the pubDate did not parse.
+    updated = entry.get("updated_parsed") if "updated_parsed" in entry else None
+    return struct_time_to_utc(entry.get("published_parsed") or updated)
 
 
 def parse_feed(

@@ -62,7 +62,10 @@ def google_news_url(source: Source) -> str:
 
 
 def _is_google(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # "http://[::1/" and kin: not Google's, whatever else it is
+        return False
     return host == "google.com" or host.endswith(".google.com")
 
 
@@ -85,7 +88,10 @@ def url_from_article_id(google_url: str) -> str | None:
     small protobuf whose length-delimited fields include the URL. Newer ids (`AU_yqL…`)
     hold only an opaque token and give None.
     """
-    path = urlsplit(google_url).path
+    try:
+        path = urlsplit(google_url).path
+    except ValueError:  # "https://[news.google.com/…": a broken link holds no id
+        return None
     if "/articles/" not in path:
         return None
     token = path.rsplit("/", 1)[-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,8 +15,21 @@ import duckdb
 from storage.db import DatabaseBusyError, DatabaseError, _is_lock_error
 
 # Read-only, and no file system or extension access: no ATTACH, COPY TO, INSTALL/LOAD,
-# read_csv('/etc/passwd'); locked so a query cannot switch it back on.
-_QUERY_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+# read_csv('/etc/passwd').
+_QUERY_CONFIG = {"enable_external_access": False}
+# DuckDB still allow-lists the database's own side files (`<db>.wal`, `<db>.tmp/`) for
+# writing, so a COPY ... TO '<db>.wal' could wipe what a killed run left in the WAL.
+# The open database needs no file-system calls, so the local file system goes too;
+# then the configuration is locked so a query cannot switch any of this back on.
+_SANDBOX_STATEMENTS = (
+    "SET disabled_filesystems = 'LocalFileSystem'",
+    "SET lock_configuration = true",
+)
+
+
+# Sessions opened at once in one process share a database instance: one locks it down
+# while the other sees it half done. Opening is serialised; querying is not.
+_OPENING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -38,7 +52,9 @@ def query_session(
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=True, config=dict(_QUERY_CONFIG))
+            with _OPENING:
+                con = duckdb.connect(str(path), read_only=True, config=dict(_QUERY_CONFIG))
+                _lock_down(con)
             break
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
@@ -52,6 +68,18 @@ def query_session(
         yield con
     finally:
         con.close()
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection) -> None:
+    # Connections to one file in one process share a database instance, and with it the
+    # settings: a second session finds them already set and locked (by an earlier one:
+    # DuckDB refuses to share an instance opened with another configuration, and
+    # `disabled_filesystems` does not read back, so the lock is what can be checked).
+    locked = con.execute("SELECT current_setting('lock_configuration')").fetchone()
+    if locked and locked[0]:
+        return
+    for statement in _SANDBOX_STATEMENTS:
+        con.execute(statement)
 
 
 def run_query(

@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -97,7 +98,7 @@ class NewsSite:
                 self.items.append(item)
                 self.server.routes[item.path] = self._page(item)
 
-    def _page(self, item: _Item):  # type: ignore[no-untyped-def]
+    def _page(self, item: _Item) -> Callable[[Request], Reply]:
         def handler(req: Request) -> Reply:
             if item.delay:
                 self.slow_page_requested.set()
@@ -179,22 +180,6 @@ def processes_in_group(pgid: int) -> list[int]:
             stat = _proc_stat(int(entry.name))
             if stat and stat[0] == pgid and stat[1] != "Z":
                 found.append(int(entry.name))
-    return found
-
-
-def processes_with_args(*needles: str) -> list[int]:
-    """Live processes whose command line contains every one of `needles`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        stat = _proc_stat(int(entry.name))
-        if stat and stat[1] != "Z" and all(n in cmdline for n in needles):
-            found.append(int(entry.name))
     return found
 
 

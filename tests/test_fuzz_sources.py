@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,8 +23,9 @@ from sources.google_news import parse_google_news
 from sources.links import SourceFormatError
 from sources.sitemap import SitemapDocument, parse_sitemap
 
-# Per target; the whole fuzz set stays under a minute on two cores.
-EXAMPLES = 150
+# Per target; the whole fuzz set stays under a minute on two cores. A longer campaign:
+# NEWSWATCH_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_fuzz_*.py
+EXAMPLES = int(os.environ.get("NEWSWATCH_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 FRAGMENTS = (

@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -98,53 +99,87 @@ class CliResult:
         return self.returncode == -signal.SIGKILL
 
 
-def run_newswatch(
-    *args: str, env: Mapping[str, str], timeout: float = 300.0, cwd: Path | None = None
-) -> CliResult:
-    """Run `python -m newswatch ARGS` in its own process group; whatever it leaves behind
-    (a temporary Prefect server orphaned by a kill) is killed with the group."""
-    started = time.monotonic()
+@dataclass
+class Started:
+    """A `newswatch` process started by `start_newswatch`. Output goes to files, not pipes:
+    a child it orphans (a temporary Prefect server after a kill) would hold a pipe open."""
+
+    proc: subprocess.Popen[bytes]
+    args: tuple[str, ...]
+    stdout: Any
+    stderr: Any
+    started: float
+
+
+def start_newswatch(*args: str, env: Mapping[str, str], cwd: Path | None = None) -> Started:
+    """Start `python -m newswatch ARGS` in its own process group without waiting."""
+    # Closed by `finish`, which reads them.
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "newswatch", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=err,
         env=dict(env),
         cwd=cwd or REPO,
         start_new_session=True,
     )
+    return Started(proc, tuple(args), out, err, time.monotonic())
+
+
+def finish(
+    started: Started, timeout: float = 300.0, left_behind: list[str] | None = None
+) -> CliResult:
+    """Wait for a started process, then kill whatever is left in its group; the command
+    lines of what was still running when the process ended go to `left_behind`."""
+    proc = started.proc
+    note = ""
     try:
-        out, err = proc.communicate(timeout=timeout)
+        proc.wait(timeout=max(1.0, timeout - (time.monotonic() - started.started)))
+        if left_behind is not None:
+            time.sleep(1.0)  # a child shutting down with its parent gets a moment
+            left_behind.extend(group_members(proc.pid))
     except subprocess.TimeoutExpired:
-        kill_group(proc.pid)
-        out, err = proc.communicate()
-        err += f"\n[harness: timed out after {timeout:.0f}s]"
+        note = f"\n[harness: timed out after {timeout:.0f}s]"
     finally:
         kill_group(proc.pid)
-    return CliResult(tuple(args), proc.returncode, out, err, time.monotonic() - started)
+    proc.wait()
 
+    def text(file: Any) -> str:
+        file.seek(0)
+        data = file.read().decode("utf-8", errors="replace")
+        file.close()
+        return str(data)
 
-def start_newswatch(*args: str, env: Mapping[str, str]) -> subprocess.Popen[str]:
-    """Start `python -m newswatch ARGS` in its own process group without waiting."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "newswatch", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(env),
-        cwd=REPO,
-        start_new_session=True,
+    return CliResult(
+        started.args,
+        proc.returncode,
+        text(started.stdout),
+        text(started.stderr) + note,
+        time.monotonic() - started.started,
     )
 
 
-def finish(proc: subprocess.Popen[str], args: tuple[str, ...], timeout: float = 300.0) -> CliResult:
-    """Wait for a process from `start_newswatch` and clean up its group."""
-    started = time.monotonic()
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    finally:
-        kill_group(proc.pid)
-    return CliResult(args, proc.returncode, out, err, time.monotonic() - started)
+def run_newswatch(
+    *args: str, env: Mapping[str, str], timeout: float = 300.0, cwd: Path | None = None
+) -> CliResult:
+    """Run `python -m newswatch ARGS` in its own process group and wait; whatever it
+    leaves behind (a temporary Prefect server orphaned by a kill) is killed with the group."""
+    return finish(start_newswatch(*args, env=env, cwd=cwd), timeout)
+
+
+def group_members(pgid: int) -> list[str]:
+    """Command lines of the processes still in a process group (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:  # the field after state and ppid is the group
+                cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+                found.append(cmdline.decode(errors="replace").strip())
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 def kill_group(pgid: int) -> None:

@@ -14,7 +14,7 @@ import email
 import email.policy
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from html.parser import HTMLParser
@@ -352,6 +352,10 @@ def _feed(base: str, pages: list[tuple[str, str]]) -> bytes:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel></rss>'.encode()
 
 
+def _serve(body: bytes, content_type: str) -> Callable[[Request], Reply]:
+    return lambda req: Reply(200, body, {"Content-Type": content_type})
+
+
 @dataclass
 class HostileRun:
     runs: list[CliResult]
@@ -383,9 +387,7 @@ def hostile_run(
             ),
         }
         for name, body in pages.items():
-            site.routes[f"/pages/{name}.html"] = lambda req, b=body: Reply(
-                200, b, {"Content-Type": "text/html; charset=utf-8"}
-            )
+            site.routes[f"/pages/{name}.html"] = _serve(body, "text/html; charset=utf-8")
         first = [("call", "Wed, 19 Mar 2025 09:00:00 GMT")]
         both = [*first, ("meeting", "Sat, 16 Aug 2025 09:00:00 GMT")]
         site.routes["/feed-1.xml"] = lambda req: Reply(

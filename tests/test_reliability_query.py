@@ -60,11 +60,6 @@ SIDE_FILE_WRITES = [
     "COPY (SELECT 1 AS x) TO '{db}.wal.recovery'",
     "EXPORT DATABASE '{db}.tmp/'",
 ]
-SIDE_FILES_FAULT = pytest.mark.xfail(
-    strict=True,
-    reason="known fault (RELIABILITY.md): storage/query.py must also "
-    "SET disabled_filesystems = 'LocalFileSystem' after connecting, then lock the configuration",
-)
 # Accepted, because they are harmless: each must leave the file and the folder unchanged.
 HARMLESS = [
     "CHECKPOINT",
@@ -107,7 +102,6 @@ def test_a_statement_that_would_write_load_or_reach_out_is_refused_and_leaves_no
     assert _fingerprint(folder) == before
 
 
-@SIDE_FILES_FAULT
 @pytest.mark.parametrize("template", SIDE_FILE_WRITES)
 def test_a_query_cannot_write_the_databases_own_side_files(tmp_path: Path, template: str) -> None:
     db = tmp_path / "n.duckdb"
@@ -118,7 +112,6 @@ def test_a_query_cannot_write_the_databases_own_side_files(tmp_path: Path, templ
     assert _fingerprint(tmp_path) == before
 
 
-@SIDE_FILES_FAULT
 def test_a_query_cannot_destroy_work_a_crashed_run_left_in_the_write_ahead_log(
     tmp_path: Path,
 ) -> None:
