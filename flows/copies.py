@@ -34,15 +34,19 @@ def store_with_copy_detection(
 ) -> StoredBatch:
     """Insert (article, final_url, relevant, link_url) items not yet stored, with copy links."""
     out = StoredBatch()
+    # One look-up for the batch; ids inserted below join it, so a URL twice in one
+    # batch is stored once.
+    stored = article_store.stored_article_ids(con, (item[0].article_id for item in items))
     for article, final_url, relevant, link_url in items:
-        if article_store.article_exists(con, article.article_id):
+        if article.article_id in stored:
             continue
+        stored.add(article.article_id)
         fp = fingerprint_article(article)
         candidates = copy_store.find_copy_candidates(
             con, fp, article.declared_canonical_url, canonical_url=article.canonical_url
         )
         decision = decide_copy(article, fp, candidates)
-        article_store.save_article(
+        article_store.insert_article(
             con,
             article,
             copy=decision.match,
@@ -58,6 +62,7 @@ def store_with_copy_detection(
             fp,
             repoints=decision.repoints,
             declared_canonical_url=article.declared_canonical_url,
+            new_article=True,
         )
         out.matches[article.article_id] = decision.match
         out.repointed.update(m.article_id for m in decision.repoints)

@@ -15,6 +15,18 @@ def article_exists(con: duckdb.DuckDBPyConnection, article_id: str) -> bool:
     return row is not None
 
 
+def stored_article_ids(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -> set[str]:
+    """Which of these article ids are stored (one query for a whole batch)."""
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return set()
+    rows = con.execute(
+        "SELECT article_id FROM articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def save_article(
     con: duckdb.DuckDBPyConnection,
     article: Article,
@@ -29,6 +41,31 @@ def save_article(
     """Insert one article unless its canonical URL is stored; returns True when inserted."""
     if article_exists(con, article.article_id):
         return False
+    insert_article(
+        con,
+        article,
+        copy=copy,
+        content_hash=content_hash,
+        relevant=relevant,
+        final_url=final_url,
+        run_id=run_id,
+        link_url=link_url,
+    )
+    return True
+
+
+def insert_article(
+    con: duckdb.DuckDBPyConnection,
+    article: Article,
+    *,
+    copy: CopyMatch,
+    content_hash: str | None,
+    relevant: bool,
+    final_url: str | None,
+    run_id: str,
+    link_url: str | None = None,
+) -> None:
+    """Insert an article known not to be stored (the caller checked, in this transaction)."""
     con.execute(
         """
         INSERT INTO articles (
@@ -64,7 +101,6 @@ def save_article(
             link_url,
         ],
     )
-    return True
 
 
 def duplicate_of_map(

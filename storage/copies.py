@@ -143,12 +143,21 @@ def save_fingerprint(
     fp: FingerprintLike,
     *,
     declared_canonical_url: str | None = None,
+    new_article: bool = False,
 ) -> None:
-    """Store the article's signature, declared canonical URL and band buckets (idempotent)."""
+    """Store the article's signature, declared canonical URL and band buckets (idempotent).
+
+    `new_article`: the article row was inserted in this transaction, so no fingerprint
+    of it can be stored yet and the look-up is skipped.
+    """
     signature = list(fp.signature) if fp.signature is not None else None
-    previous = con.execute(
-        "SELECT signature FROM article_signatures WHERE article_id = ?", [article_id]
-    ).fetchone()
+    previous = (
+        None
+        if new_article
+        else con.execute(
+            "SELECT signature FROM article_signatures WHERE article_id = ?", [article_id]
+        ).fetchone()
+    )
     if previous is None:
         # A plain insert: an upsert costs several times more in DuckDB.
         con.execute(
@@ -194,7 +203,14 @@ def apply_copy_match(
     *,
     repoints: Iterable[CopyMatch] = (),
     declared_canonical_url: str | None = None,
+    new_article: bool = False,
 ) -> None:
     """After the article row is written: store its fingerprint and re-point its group."""
-    save_fingerprint(con, match.article_id, fp, declared_canonical_url=declared_canonical_url)
+    save_fingerprint(
+        con,
+        match.article_id,
+        fp,
+        declared_canonical_url=declared_canonical_url,
+        new_article=new_article,
+    )
     set_duplicate_of(con, repoints)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,17 @@ def prefect_env(tmp_path: Path) -> Iterator[dict[str, str]]:
             kill_processes(*processes_with_env("NEWSWATCH_HOME", env["NEWSWATCH_HOME"]))
 
 
+def api_call(method: str, url: str, **kwargs: object) -> httpx.Response:
+    """One request to the Prefect API, retried on 503 as Prefect's own client does: the
+    server answers 503 while its SQLite database is locked by a busy moment elsewhere."""
+    for _ in range(20):
+        response = httpx.request(method, url, timeout=10, **kwargs)  # type: ignore[arg-type]
+        if response.status_code != 503:
+            return response.raise_for_status()
+        time.sleep(0.5)
+    return response.raise_for_status()
+
+
 def prefect(env: dict[str, str], *args: str, cwd: Path = REPO, timeout: float = 120) -> str:
     """Run the Prefect CLI in its own process group; fail the test with its output."""
     proc = subprocess.Popen(
@@ -82,18 +94,18 @@ def test_prefect_yaml_deploys_and_a_process_worker_runs_it(
     prefect(
         prefect_env, "--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--all"
     )
-    deployment = httpx.get(f"{api}/deployments/name/{DEPLOYMENT}", timeout=10).json()
+    deployment = api_call("GET", f"{api}/deployments/name/{DEPLOYMENT}").json()
     assert deployment["work_pool_name"] == "newswatch"
     assert deployment["global_concurrency_limit"]["limit"] == 1
     assert deployment["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
     [schedule] = deployment["schedules"]
     assert schedule["schedule"]["cron"] == "*/30 * * * *"
     # No half-hour tick may run the bundled watch against the real sources meanwhile.
-    httpx.patch(
+    api_call(
+        "PATCH",
         f"{api}/deployments/{deployment['id']}/schedules/{schedule['id']}",
         json={"active": False},
-        timeout=10,
-    ).raise_for_status()
+    )
 
     prefect(
         prefect_env,
@@ -118,10 +130,10 @@ def test_prefect_yaml_deploys_and_a_process_worker_runs_it(
         timeout=240,
     )
 
-    runs = httpx.post(
+    runs = api_call(
+        "POST",
         f"{api}/flow_runs/filter",
         json={"deployments": {"id": {"any_": [deployment["id"]]}}},
-        timeout=10,
     ).json()
     assert [r["state_type"] for r in runs] == ["COMPLETED"]
     assert [status for _, status in read_runs(db)] == ["completed"]
