@@ -1,5 +1,8 @@
 """The one HTTP client every feed and page request goes through: safe, polite, bounded.
 
+Built on httpcore's connection pools (the engine under httpx) with httpx's URL and
+header handling: httpx's client layer on top cost half of our CPU per request.
+
 - Safety: every new connection resolves its host with the event loop's `getaddrinfo`,
   refuses it when any address is loopback, private, link-local, multicast, reserved or
   unspecified (IPv4, IPv6, IPv4-mapped, 6to4 and NAT64 forms), and connects to the very
@@ -9,7 +12,7 @@
 - Politeness: a global limit, a per-host limit and a per-host delay between request
   starts (asyncio semaphores); retries back off exponentially with jitter and honour
   Retry-After.
-- Bounds: httpx connect/read timeouts, a total deadline per request, bodies streamed and
+- Bounds: connect/read timeouts, a total deadline per request, bodies streamed and
   cut at `max_bytes` counted after decompression, inflated step by step so that a gzip
   bomb never grows past the limit in memory.
 """
