@@ -4,11 +4,11 @@ A loopback asyncio server (its own process) serves an RSS feed of N links and N 
 distinct article pages. Each configuration runs the monitor flow once into a fresh
 DuckDB file against a private Prefect server (Dask needs one): the default thread-pool
 runner, and Dask LocalClusters of 1 and 2 workers. The same stage functions are also
-called directly, without Prefect, in the same order: the ratio flow / direct is
-Prefect's overhead (goal ≤ 1.15). Start-up is measured apart: an empty flow run (the
+called directly, without Prefect, in the same order, just before each flow run: the
+ratio flow / direct within each pair is Prefect's overhead (goal ≤ 1.15). Start-up is measured apart: an empty flow run (the
 per-run floor), and the Dask cluster start (a cluster brought up and given one task).
 
-    .venv/bin/python bench/bench_runners.py [--pages 2000] [--latency 0.005] [--batch 100] [--repeat 2]
+    .venv/bin/python bench/bench_runners.py [--pages 2000] [--latency 0.005] [--batch 100] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import asyncio
 import multiprocessing
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -236,7 +237,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.005)
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=2, help="rounds; the best is reported")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of paired runs")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-runners-"))
@@ -277,7 +278,7 @@ CONFIGS = (("default (threads)", 0), ("dask, 1 worker", 1), ("dask, 2 workers", 
 def measure(args: argparse.Namespace, work: Path, feed_url: str) -> None:
     print(
         f"{args.pages} pages, batch {args.batch}, {args.latency * 1000:.0f} ms server latency, "
-        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; best of {args.repeat}",
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; {args.repeat} rounds",
         flush=True,
     )
     # Warm-up on a small feed slice: imports, page cache on the server, first flow call.
@@ -296,21 +297,26 @@ def measure(args: argparse.Namespace, work: Path, feed_url: str) -> None:
         for _, workers in CONFIGS
     }
     best: dict[str, tuple[float, int]] = {}
+    ratios: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in CONFIGS}
     stages: dict[str, float] = {}
-    # Configurations take turns, so load from other processes falls on all of them alike.
+    # Each flow run is paired with a direct run just before it, and the ratio is taken
+    # within the pair: this machine's speed drifts by tens of percent over minutes, so a
+    # ratio of two bests taken at different times would measure the drift.
     for round_ in range(args.repeat):
-        for stage in STAGE_SECONDS:
-            STAGE_SECONDS[stage] = 0.0
-        db = work / f"direct-{round_}.duckdb"
-        result = timed("direct", lambda db=db: run_direct(watches[0], db))
-        if "direct" not in best or result[0] < best["direct"][0]:
-            best["direct"], stages = result, dict(STAGE_SECONDS)
         for label, workers in CONFIGS:
+            for stage in STAGE_SECONDS:
+                STAGE_SECONDS[stage] = 0.0
+            db = work / f"direct-{round_}-{workers}.duckdb"
+            direct = timed("direct", lambda db=db: run_direct(watches[0], db))
+            if "direct" not in best or direct[0] < best["direct"][0]:
+                best["direct"], stages = direct, dict(STAGE_SECONDS)
             db = work / f"r{workers}-{round_}.duckdb"
             result = timed(label, lambda w=watches[workers], db=db: run_flow(w, db))
             best[label] = min(best.get(label, result), result)
+            net = result[0] - floor - cluster_start.get(workers, 0.0)
+            ratios[label].append((result[0] / direct[0], net / direct[0]))
 
-    direct, direct_stored = best["direct"]
+    direct_seconds, direct_stored = best["direct"]
     print()
     print(f"Prefect per-run floor (empty flow run): {floor:.2f} s")
     print(
@@ -318,21 +324,22 @@ def measure(args: argparse.Namespace, work: Path, feed_url: str) -> None:
         + ", ".join(f"{n} worker(s) {s:.1f} s" for n, s in cluster_start.items())
     )
     print(
-        f"direct stage calls: {direct:.1f} s, {direct_stored} stored, "
-        f"{args.pages / direct:.0f} pages/s; "
+        f"direct stage calls (best): {direct_seconds:.1f} s, {direct_stored} stored, "
+        f"{args.pages / direct_seconds:.0f} pages/s; "
         + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
         + f" (store: {direct_stored / stages['store']:.0f} articles/s)"
     )
     print(
-        f"{'runner':<18} {'stored':>6} {'wall s':>7} {'pages/s':>7} "
-        f"{'excl. start-up':>14} {'flow/direct':>11} {'excl. start-up':>14}"
+        f"{'runner':<18} {'stored':>6} {'best s':>7} {'pages/s':>7} "
+        f"{'flow/direct':>11} {'excl. start-up':>14}   (median of {args.repeat} paired runs)"
     )
-    for label, workers in CONFIGS:
+    for label, _ in CONFIGS:
         seconds, stored = best[label]
-        net = seconds - floor - cluster_start.get(workers, 0.0)
+        whole = statistics.median(r for r, _ in ratios[label])
+        net = statistics.median(n for _, n in ratios[label])
         print(
             f"{label:<18} {stored:>6} {seconds:>7.1f} {args.pages / seconds:>7.0f} "
-            f"{args.pages / net:>14.0f} {seconds / direct:>11.2f} {net / direct:>14.2f}"
+            f"{whole:>11.2f} {net:>14.2f}"
         )
 
 

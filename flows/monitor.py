@@ -21,6 +21,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner
@@ -80,7 +81,10 @@ class BatchOutcome:
     new_event_summaries: list[str] = field(default_factory=list)
 
 
-@task(name="discover-links")
+# Every task reads or writes the outside world, so none may be cached; and Prefect's
+# default policy hashes each task's inputs (whole batches of pages) on every call,
+# which cost a fifth of a run's CPU (bench/bench_runners.py).
+@task(name="discover-links", cache_policy=NO_CACHE)
 def discover_links(watch: Watch, db_path: str) -> list[SourceResult]:
     """Poll every source with its conditional-GET validators; failures become results."""
     with read_session(db_path) as con:
@@ -88,7 +92,7 @@ def discover_links(watch: Watch, db_path: str) -> list[SourceResult]:
     return poll_sources(watch, states)
 
 
-@task(name="select-new-links")
+@task(name="select-new-links", cache_policy=NO_CACHE)
 def select_new_links(
     results: Sequence[SourceResult], db_path: str, limit: int
 ) -> list[CandidateLink]:
@@ -106,7 +110,7 @@ def select_new_links(
     return list(reversed(fresh[:limit]))
 
 
-@task(name="fetch-pages")
+@task(name="fetch-pages", cache_policy=NO_CACHE)
 def fetch_batch(links: Sequence[CandidateLink], watch: Watch) -> list[FetchedPage]:
     """Fetch one batch of pages politely; no database access, so it may run on any worker."""
     return fetch_pages(links, watch.fetch, user_agent_for(watch))
@@ -119,7 +123,7 @@ def _record_fetches(pages: Sequence[FetchedPage], db_path: str, run_id: str) -> 
     fault_point("after-fetch")
 
 
-@task(name="clean-and-extract")
+@task(name="clean-and-extract", cache_policy=NO_CACHE)
 def clean_and_extract(pages: Sequence[FetchedPage], watch: Watch) -> list[ReadArticle]:
     """Clean each fetched page and extract candidate events (CPU work; an LLM extractor calls out)."""
     extractor = extractor_for(watch)
@@ -147,7 +151,7 @@ def _read_page(page: FetchedPage, watch: Watch, extractor: EventExtractor) -> Re
     return ReadArticle(article, page.final_url, tuple(found), page.link.canonical_url)
 
 
-@task(name="store-batch")
+@task(name="store-batch", cache_policy=NO_CACHE)
 def store_batch(
     read: Sequence[ReadArticle],
     watch: Watch,
@@ -239,7 +243,7 @@ def _first_report_in_batch(
     return earliest
 
 
-@task(name="deliver-alerts")
+@task(name="deliver-alerts", cache_policy=NO_CACHE)
 def deliver_alerts(watch: Watch, db_path: str) -> tuple[int, int]:
     """Send due outbox rows on every configured channel; returns (sent, failed)."""
     # Runs of one watch are serialised by the run lock, so a claim need not outlive the
