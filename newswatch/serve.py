@@ -223,9 +223,23 @@ def temporary_prefect_api() -> Iterator[None]:
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         with temporary_settings(updates={PREFECT_API_URL: api_url}):
-            yield
+            try:
+                yield
+            finally:
+                _drain_prefect_workers()
     finally:
         _stop_child(proc)
+
+
+def _drain_prefect_workers() -> None:
+    # Prefect sends logs and events from background workers that it drains at exit;
+    # by then this server is gone ("Error logging to API"). Drain them while it is up.
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with suppress(Exception):  # a failed drain loses log lines, never the run
+            worker.drain_all(timeout=5)
 
 
 def _stop_child(proc: subprocess.Popen[bytes]) -> None:
