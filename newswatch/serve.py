@@ -126,6 +126,21 @@ def wait_for_health(
     raise PrefectServerError(f"the Prefect server did not become healthy within {timeout:.0f}s")
 
 
+def _start_dying_child(
+    command: Sequence[str], env: dict[str, str], log_path: Path, *, new_session: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start `command` (output appended to `log_path`) so that it dies with this process."""
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [*_CHILD, "exec", str(os.getpid()), *command],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=new_session,
+        )
+
+
 @contextmanager
 def private_prefect_server(home: Path | None = None) -> Iterator[str]:
     """A Prefect server on 127.0.0.1 for the `with` block; yields its API URL.
@@ -146,16 +161,9 @@ def private_prefect_server(home: Path | None = None) -> Iterator[str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }
     env.pop("PREFECT_API_URL", None)
-    with open(home / "server.log", "ab") as log:
-        command = [*PREFECT_SERVER_START, "--host", "127.0.0.1", "--port", str(port)]
-        proc = subprocess.Popen(
-            [*_CHILD, "exec", str(os.getpid()), *command],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,  # its own process group, so we can stop all of it
-        )
+    command = [*PREFECT_SERVER_START, "--host", "127.0.0.1", "--port", str(port)]
+    # Its own process group, so we can stop all of it.
+    proc = _start_dying_child(command, env, home / "server.log", new_session=True)
     try:
         wait_for_health(api_url, SERVER_START_TIMEOUT, proc)
         yield api_url
@@ -196,14 +204,7 @@ def temporary_prefect_api() -> Iterator[None]:
             "--host", "127.0.0.1", "--port", str(port),
             "--log-level", "error", "--lifespan", "on",
         ]  # fmt: skip
-        with open(home / "temporary-server.log", "ab") as log:
-            proc = subprocess.Popen(
-                [*_CHILD, "exec", str(os.getpid()), *command],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
+        proc = _start_dying_child(command, env, home / "temporary-server.log")
         try:
             wait_for_health(api_url, SERVER_START_TIMEOUT, proc)
             break

@@ -9,12 +9,6 @@ import duckdb
 from newswatch.domain import Article, CopyMatch
 
 
-def article_exists(con: duckdb.DuckDBPyConnection, article_id: str) -> bool:
-    """True when an article with this id (hash of its canonical URL) is stored."""
-    row = con.execute("SELECT 1 FROM articles WHERE article_id = ?", [article_id]).fetchone()
-    return row is not None
-
-
 def stored_article_ids(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -> set[str]:
     """Which of these article ids are stored (one query for a whole batch)."""
     ids = list(dict.fromkeys(article_ids))
@@ -25,33 +19,6 @@ def stored_article_ids(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str
         [ids],
     ).fetchall()
     return {r[0] for r in rows}
-
-
-def save_article(
-    con: duckdb.DuckDBPyConnection,
-    article: Article,
-    *,
-    copy: CopyMatch,
-    content_hash: str | None,
-    relevant: bool,
-    final_url: str | None,
-    run_id: str,
-    link_url: str | None = None,
-) -> bool:
-    """Insert one article unless its canonical URL is stored; returns True when inserted."""
-    if article_exists(con, article.article_id):
-        return False
-    insert_article(
-        con,
-        article,
-        copy=copy,
-        content_hash=content_hash,
-        relevant=relevant,
-        final_url=final_url,
-        run_id=run_id,
-        link_url=link_url,
-    )
-    return True
 
 
 def insert_article(
