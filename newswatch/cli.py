@@ -225,6 +225,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         with temporary_prefect_api():
             return run_eval(Path(args.corpus), db_path=args.db, watch_file=args.watch)
+    except WatchError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
     except PrefectServerError as exc:
         return _fail(str(exc))
 
