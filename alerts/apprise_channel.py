@@ -13,9 +13,13 @@ from collections.abc import Sequence
 
 import apprise
 
-from alerts.errors import ChannelConfigError, PermanentDeliveryError, RetryableDeliveryError
-from alerts.messages import Deliverable
-from alerts.render import render_subject, render_text
+from newswatch.alerts.errors import (
+    ChannelConfigError,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+)
+from newswatch.alerts.messages import Deliverable
+from newswatch.alerts.render import render_subject, render_text
 
 
 def split_apprise_urls(value: str) -> list[str]:

@@ -6,17 +6,17 @@ import logging
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
-from alerts.apprise_channel import AppriseChannel, split_apprise_urls
-from alerts.console import ConsoleChannel
-from alerts.email import EmailChannel, split_addresses
-from alerts.errors import (
+from newswatch.alerts.apprise_channel import AppriseChannel, split_apprise_urls
+from newswatch.alerts.console import ConsoleChannel
+from newswatch.alerts.email import EmailChannel, split_addresses
+from newswatch.alerts.errors import (
     ChannelConfigError,
     DeliveryError,
     PermanentDeliveryError,
     RetryableDeliveryError,
 )
-from alerts.messages import Deliverable
-from alerts.slack import SlackChannel
+from newswatch.alerts.messages import Deliverable
+from newswatch.alerts.slack import SlackChannel
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from typing import TextIO
 
 from rich.console import Console
 
-from alerts.messages import Deliverable
-from alerts.render import render_text
+from newswatch.alerts.messages import Deliverable
+from newswatch.alerts.render import render_text
 
 
 class ConsoleChannel:

@@ -18,9 +18,13 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
 
-from alerts.errors import ChannelConfigError, PermanentDeliveryError, RetryableDeliveryError
-from alerts.messages import Deliverable, Digest
-from alerts.render import render_html, render_subject, render_text
+from newswatch.alerts.errors import (
+    ChannelConfigError,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+)
+from newswatch.alerts.messages import Deliverable, Digest
+from newswatch.alerts.render import render_html, render_subject, render_text
 
 # A mail server answers each command within seconds; 20 s allows a slow greeting.
 SMTP_TIMEOUT = 20.0

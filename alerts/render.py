@@ -15,7 +15,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from alerts.messages import Deliverable, Digest
+from newswatch.alerts.messages import Deliverable, Digest
 from newswatch.domain import AlertMessage
 
 # Cut-offs keep a message readable and inside Slack's limits (header 150 characters,

@@ -15,9 +15,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from alerts.errors import ChannelConfigError, PermanentDeliveryError, RetryableDeliveryError
-from alerts.messages import Deliverable
-from alerts.render import render_slack
+from newswatch.alerts.errors import (
+    ChannelConfigError,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+)
+from newswatch.alerts.messages import Deliverable
+from newswatch.alerts.render import render_slack
 
 log = logging.getLogger(__name__)
 

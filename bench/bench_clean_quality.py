@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from extractors.clean import clean_page  # noqa: E402
 from newswatch.domain import Article  # noqa: E402
+from newswatch.extractors.clean import clean_page  # noqa: E402
 from tests.conftest import CORPUS, SEEDS  # noqa: E402
 
 GOLDEN = REPO / "tests" / "golden" / "clean"

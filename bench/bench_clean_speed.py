@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 
 import trafilatura  # noqa: E402
 
-from extractors.clean import clean_page  # noqa: E402
+from newswatch.extractors.clean import clean_page  # noqa: E402
 from tests.conftest import BENCHMARK, CORPUS  # noqa: E402
 
 

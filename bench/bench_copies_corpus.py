@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from extractors.fingerprint import (  # noqa: E402
+from newswatch.extractors.fingerprint import (  # noqa: E402
     NEAR_COPY_THRESHOLD,
     NUM_PERM,
     SHINGLE_SIZE,
@@ -40,7 +40,7 @@ from extractors.fingerprint import (  # noqa: E402
     fingerprint,
     normalise_text,
 )
-from storage.db import ensure_schema, write_session  # noqa: E402
+from newswatch.storage.db import ensure_schema, write_session  # noqa: E402
 from tests.test_copies_support import (  # noqa: E402
     CorpusPage,
     corpus_text_source,

@@ -21,11 +21,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from extractors.events import extractor_for  # noqa: E402
-from extractors.resolution import resolve_events  # noqa: E402
 from newswatch.config import load_watch  # noqa: E402
 from newswatch.domain import Article, CandidateEvent, Mention, StoredEvent  # noqa: E402
 from newswatch.evaluation import EvaluationReport, evaluate, parse_labels  # noqa: E402
+from newswatch.extractors.events import extractor_for  # noqa: E402
+from newswatch.extractors.resolution import resolve_events  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 DEMO_SITE = REPO / "newswatch" / "demo" / "site"
@@ -35,7 +35,7 @@ WATCH = REPO / "deployments" / "watches" / "trump-putin.toml"
 def clean(html: str, url: str, published: str | None) -> Article:
     """The clean stage, or a trafilatura stand-in when it is not importable."""
     try:
-        from extractors.clean import clean_page
+        from newswatch.extractors.clean import clean_page
     except ImportError:
         import trafilatura
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from newswatch.config import FetchConfig
 from newswatch.domain import CandidateLink
-from sources.fetch import fetch_pages
+from newswatch.sources.fetch import fetch_pages
 
 PAGE = (
     b"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Page %s</title></head>"

@@ -155,10 +155,10 @@ def run_direct(watch_path: Path, db: Path) -> tuple[float, int]:
     """The flow's stage functions in the flow's order, without Prefect: (seconds, stored)."""
     from datetime import UTC, datetime
 
-    from flows import monitor as m
     from newswatch.config import load_watch
-    from storage import sources as source_store
-    from storage.db import ensure_schema, write_session
+    from newswatch.flows import monitor as m
+    from newswatch.storage import sources as source_store
+    from newswatch.storage.db import ensure_schema, write_session
 
     started = time.perf_counter()
     watch = load_watch(watch_path)
@@ -189,7 +189,7 @@ def run_direct(watch_path: Path, db: Path) -> tuple[float, int]:
 
 def run_flow(watch_path: Path, db: Path) -> tuple[float, int]:
     """One monitor flow run: (seconds, articles stored)."""
-    from flows.monitor import monitor
+    from newswatch.flows.monitor import monitor
 
     started = time.perf_counter()
     summary = monitor(str(watch_path), str(db), alerts_enabled=False)
@@ -222,7 +222,7 @@ def dask_start_seconds(workers: int) -> float:
         Client(cluster) as client,
     ):
         # What a worker imports before its first task: Prefect and the stage modules.
-        client.run(__import__, "flows.monitor")
+        client.run(__import__, "newswatch.flows.monitor")
         return time.perf_counter() - started
 
 

@@ -25,8 +25,9 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from extractors.boilerplate import remove_boilerplate
-from extractors.clean_meta import (
+from newswatch.domain import Article, CandidateLink, PageKind
+from newswatch.extractors.boilerplate import remove_boilerplate
+from newswatch.extractors.clean_meta import (
     ARTICLE_TYPES,
     LISTING_TYPES,
     PageMeta,
@@ -38,10 +39,9 @@ from extractors.clean_meta import (
     resolve_url,
     squash,
 )
-from extractors.clean_split import recover_split_body
-from extractors.filler import FillerCut, cut_filler
-from extractors.published import find_published, to_utc
-from newswatch.domain import Article, CandidateLink, PageKind
+from newswatch.extractors.clean_split import recover_split_body
+from newswatch.extractors.filler import FillerCut, cut_filler
+from newswatch.extractors.published import find_published, to_utc
 from newswatch.urls import canonicalize_url
 
 LOGGER = logging.getLogger(__name__)

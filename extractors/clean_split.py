@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from lxml.html import HtmlElement
 
-from extractors.clean_meta import squash
+from newswatch.extractors.clean_meta import squash
 
 # The paragraph used to locate the body container in the tree must be long enough to be
 # unique on the page (a teaser or caption is shorter).

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
-from extractors.fingerprint import (
+from newswatch.domain import Article, CopyMatch
+from newswatch.extractors.fingerprint import (
     NEAR_COPY_THRESHOLD,
     Fingerprint,
     estimated_jaccard,
     fingerprint,
 )
-from newswatch.domain import Article, CopyMatch
 
 CopyMethod = Literal["url", "exact", "near"]
 

@@ -65,8 +65,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal, Protocol, cast
 
-from extractors.actors import ActorLexicon, Ref
-from extractors.dates import (
+from newswatch.config import Watch
+from newswatch.domain import Article, CandidateEvent, EventStatus, EventType
+from newswatch.extractors.actors import ActorLexicon, Ref
+from newswatch.extractors.dates import (
     MONTHS,
     WEEKDAYS,
     DateMention,
@@ -77,9 +79,7 @@ from extractors.dates import (
     reference_day,
     resolve_mention,
 )
-from extractors.sentences import Sentence, split_sentences
-from newswatch.config import Watch
-from newswatch.domain import Article, CandidateEvent, EventStatus, EventType
+from newswatch.extractors.sentences import Sentence, split_sentences
 
 # ---------------------------------------------------------------------------------------
 # Thresholds (named, with how they were chosen)
@@ -605,7 +605,7 @@ def extractor_for(watch: Watch) -> EventExtractor:
     """The extractor a watch asks for; the rule-based one unless another is configured and available."""
     if watch.events.extractor == "llm":
         try:
-            module = importlib.import_module("extractors.llm")
+            module = importlib.import_module("newswatch.extractors.llm")
         except ImportError:
             return _RULES
         factory = getattr(module, "LlmExtractor", None)

@@ -44,13 +44,6 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from extractors.dates import reference_day
-from extractors.events import (
-    PLANNED_HORIZON_DAYS,
-    REPORTED_LOOKBACK_DAYS,
-    EventExtractor,
-    RuleBasedExtractor,
-)
 from newswatch.config import Actor, Watch, WatchError
 from newswatch.domain import (
     EVENT_STATUSES,
@@ -59,6 +52,13 @@ from newswatch.domain import (
     CandidateEvent,
     EventStatus,
     EventType,
+)
+from newswatch.extractors.dates import reference_day
+from newswatch.extractors.events import (
+    PLANNED_HORIZON_DAYS,
+    REPORTED_LOOKBACK_DAYS,
+    EventExtractor,
+    RuleBasedExtractor,
 )
 
 log = logging.getLogger(__name__)

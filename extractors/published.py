@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
-from extractors.clean_meta import PageMeta, squash
+from newswatch.extractors.clean_meta import PageMeta, squash
 
 # Meta tags that carry the first-publication time, most specific first.
 PUBLISHED_META = (

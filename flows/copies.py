@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from extractors.copies import decide_copy, fingerprint_article
 from newswatch.domain import Article, CopyMatch
-from storage import articles as article_store
-from storage import copies as copy_store
+from newswatch.extractors.copies import decide_copy, fingerprint_article
+from newswatch.storage import articles as article_store
+from newswatch.storage import copies as copy_store
 
 
 @dataclass

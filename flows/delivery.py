@@ -24,14 +24,14 @@ from pathlib import Path
 
 import duckdb
 
-from alerts.channels import Channel
-from alerts.errors import PermanentDeliveryError, RetryableDeliveryError
-from alerts.messages import Deliverable, Digest
+from newswatch.alerts.channels import Channel
+from newswatch.alerts.errors import PermanentDeliveryError, RetryableDeliveryError
+from newswatch.alerts.messages import Deliverable, Digest
 from newswatch.config import Watch
 from newswatch.domain import AlertMessage, stable_id
 from newswatch.faults import fault_point
-from storage.db import write_session
-from storage.outbox import (
+from newswatch.storage.db import write_session
+from newswatch.storage.outbox import (
     OutboxAlert,
     due_alerts,
     hold_alerts,

@@ -26,14 +26,8 @@ from prefect.context import get_run_context
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner
 
-from alerts.channels import channels_from_env
-from alerts.policy import alerts_for_changes
-from extractors.clean import clean_page
-from extractors.events import EventExtractor, extractor_for
-from extractors.resolution import resolve_events
-from flows.copies import store_with_copy_detection
-from flows.delivery import deliver_due_alerts
-from flows.runners import chunks_ahead, default_task_runner, task_runner_for
+from newswatch.alerts.channels import channels_from_env
+from newswatch.alerts.policy import alerts_for_changes
 from newswatch.config import Watch, load_watch
 from newswatch.domain import (
     Article,
@@ -44,17 +38,23 @@ from newswatch.domain import (
     RunCounts,
     SourceResult,
 )
+from newswatch.extractors.clean import clean_page
+from newswatch.extractors.events import EventExtractor, extractor_for
+from newswatch.extractors.resolution import resolve_events
 from newswatch.faults import fault_point
+from newswatch.flows.copies import store_with_copy_detection
+from newswatch.flows.delivery import deliver_due_alerts
+from newswatch.flows.runners import chunks_ahead, default_task_runner, task_runner_for
 from newswatch.progress import stage_progress
 from newswatch.report import RunSummary, render_run_markdown, run_table_rows
-from sources.fetch import fetch_pages, user_agent_for
-from sources.poll import poll_sources
-from storage import articles as article_store
-from storage import events as event_store
-from storage import outbox, runs
-from storage import sources as source_store
-from storage.db import ensure_schema, read_session, write_session
-from storage.locks import RunInProgressError, watch_run_lock
+from newswatch.sources.fetch import fetch_pages, user_agent_for
+from newswatch.sources.poll import poll_sources
+from newswatch.storage import articles as article_store
+from newswatch.storage import events as event_store
+from newswatch.storage import outbox, runs
+from newswatch.storage import sources as source_store
+from newswatch.storage.db import ensure_schema, read_session, write_session
+from newswatch.storage.locks import RunInProgressError, watch_run_lock
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except WatchError as exc:
         return _fail(str(exc), EXIT_CONFIG)
     configure_prefect_env()
-    from flows.monitor import monitor
-    from flows.runners import TaskRunnerError, check_task_runner, configured_api_url
-    from storage.db import DatabaseBusyError, DatabaseError
-    from storage.locks import RunInProgressError
+    from newswatch.flows.monitor import monitor
+    from newswatch.flows.runners import TaskRunnerError, check_task_runner, configured_api_url
+    from newswatch.storage.db import DatabaseBusyError, DatabaseError
+    from newswatch.storage.locks import RunInProgressError
 
     try:
         check_task_runner(load_watch(args.watch).runtime, configured_api_url())
@@ -118,8 +118,8 @@ def format_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str)
 
 def cmd_query(args: argparse.Namespace) -> int:
     """Read-only ad hoc SQL against the database."""
-    from storage.db import DatabaseBusyError, DatabaseError
-    from storage.query import query_session, run_query
+    from newswatch.storage.db import DatabaseBusyError, DatabaseError
+    from newswatch.storage.query import query_session, run_query
 
     if args.file:
         sql = Path(args.file).read_text(encoding="utf-8")
@@ -147,8 +147,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_events(args: argparse.Namespace) -> int:
     """Print the contact timeline."""
+    from newswatch.storage.db import DatabaseBusyError, DatabaseError
     from newswatch.timeline import print_timeline
-    from storage.db import DatabaseBusyError, DatabaseError
 
     try:
         return print_timeline(
@@ -171,7 +171,7 @@ def cmd_events(args: argparse.Namespace) -> int:
 def cmd_alerts(args: argparse.Namespace) -> int:
     """List the outbox, or re-queue failed alerts."""
     from newswatch.outbox_cli import list_outbox, retry_failed
-    from storage.db import DatabaseBusyError, DatabaseError
+    from newswatch.storage.db import DatabaseBusyError, DatabaseError
 
     try:
         if args.action == "retry":
@@ -234,7 +234,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Write a self-contained HTML report: timeline chart, contacts, source health."""
     from newswatch.html_report import write_report
-    from storage.db import DatabaseBusyError, DatabaseError
+    from newswatch.storage.db import DatabaseBusyError, DatabaseError
 
     try:
         path = write_report(args.db, Path(args.out))

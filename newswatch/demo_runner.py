@@ -43,7 +43,7 @@ def feed_subset(feed_xml: bytes, *, older_half: bool) -> bytes:
 
 def run_demo(db_path: str, *, fresh: bool = True, console: Console | None = None) -> int:
     """Serve the sample site, run the flow twice on it, print the timeline and the alerts."""
-    from flows.monitor import monitor
+    from newswatch.flows.monitor import monitor
     from newswatch.outbox_cli import list_outbox
     from newswatch.report import render_run_markdown
     from newswatch.timeline import print_timeline

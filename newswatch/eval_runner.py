@@ -17,9 +17,9 @@ from newswatch.config import load_watch
 from newswatch.evaluation import EvaluationReport, evaluate, parse_labels
 from newswatch.localsite import LocalSite
 from newswatch.runtime import default_watch
-from storage.articles import article_urls
-from storage.db import read_session
-from storage.events import load_events, load_mentions
+from newswatch.storage.articles import article_urls
+from newswatch.storage.db import read_session
+from newswatch.storage.events import load_events, load_mentions
 
 
 def corpus_feeds(corpus: Path) -> list[str]:
@@ -79,7 +79,7 @@ def evaluate_database(db_path: str | Path, watch_name: str, labels_path: Path) -
 
 def run_eval(corpus: Path, *, db_path: str | None = None, watch_file: str | None = None) -> int:
     """Serve the corpus, run the flow on its feeds, print the scores; returns the exit code."""
-    from flows.monitor import monitor
+    from newswatch.flows.monitor import monitor
 
     labels = corpus / "labels.json"
     if not labels.is_file() or not (corpus / "pages").is_dir():

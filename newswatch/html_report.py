@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from storage.db import read_session
-from storage.report_queries import (
+from newswatch.storage.db import read_session
+from newswatch.storage.report_queries import (
     ReportContact,
     ReportData,
     ReportMention,

@@ -7,9 +7,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from storage.db import read_session, write_session
-from storage.events import event_summaries
-from storage.outbox import list_alerts, reset_failed
+from newswatch.storage.db import read_session, write_session
+from newswatch.storage.events import event_summaries
+from newswatch.storage.outbox import list_alerts, reset_failed
 
 _STATUS_STYLE = {"sent": "green", "pending": "yellow", "failed": "red"}
 

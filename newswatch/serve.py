@@ -399,7 +399,7 @@ def _end_own_process_group() -> None:
 def _deployments(planned: Sequence[ServedWatch], db_path: str) -> list[Any]:
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 
-    from flows.monitor import monitor
+    from newswatch.flows.monitor import monitor
 
     return [
         monitor.to_deployment(

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from newswatch.domain import StoredEvent
-from storage.db import read_session
-from storage.events import events_timeline
+from newswatch.storage.db import read_session
+from newswatch.storage.events import events_timeline
 
 _STATUS_STYLE = {
     "confirmed": "green",

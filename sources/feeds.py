@@ -17,7 +17,7 @@ from typing import Any
 import feedparser
 
 from newswatch.domain import CandidateLink
-from sources.links import (
+from newswatch.sources.links import (
     SourceFormatError,
     dedupe_links,
     make_link,

@@ -17,9 +17,9 @@ import httpx
 
 from newswatch.config import FetchConfig, Watch
 from newswatch.domain import CandidateLink, FetchedPage
-from sources.client import PoliteClient, header_value, one_line, run_sync, utc_now
-from sources.encoding import decode_html
-from sources.robots import RobotsRules
+from newswatch.sources.client import PoliteClient, header_value, one_line, run_sync, utc_now
+from newswatch.sources.encoding import decode_html
+from newswatch.sources.robots import RobotsRules
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from newswatch.config import Source
 from newswatch.domain import CandidateLink
-from sources.links import SourceFormatError, dedupe_links, make_link
+from newswatch.sources.links import SourceFormatError, dedupe_links, make_link
 
 GDELT_DOC_API = "https://api.gdeltproject.org/api/v2/doc/doc"
 GDELT_HOST = "api.gdeltproject.org"

@@ -15,8 +15,8 @@ from urllib.parse import urlencode, urlsplit
 
 from newswatch.config import Source
 from newswatch.domain import CandidateLink
-from sources.feeds import entry_language, entry_published, entry_title, read_feed
-from sources.links import dedupe_links, is_http_url, make_link
+from newswatch.sources.feeds import entry_language, entry_published, entry_title, read_feed
+from newswatch.sources.links import dedupe_links, is_http_url, make_link
 
 GOOGLE_NEWS_SEARCH = "https://news.google.com/rss/search"
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)

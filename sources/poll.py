@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 
 from newswatch.config import Source, Watch
 from newswatch.domain import CandidateLink, SourceResult, SourceState
-from sources.client import HttpResult, PoliteClient, one_line, run_sync
-from sources.feeds import parse_feed
-from sources.fetch import user_agent_for
-from sources.gdelt import GDELT_HOST, GDELT_MIN_INTERVAL_SECONDS, gdelt_url, parse_gdelt
-from sources.google_news import google_news_url, parse_google_news
-from sources.links import SourceFormatError, dedupe_links
-from sources.sitemap import ChildSitemap, parse_sitemap
+from newswatch.sources.client import HttpResult, PoliteClient, one_line, run_sync
+from newswatch.sources.feeds import parse_feed
+from newswatch.sources.fetch import user_agent_for
+from newswatch.sources.gdelt import GDELT_HOST, GDELT_MIN_INTERVAL_SECONDS, gdelt_url, parse_gdelt
+from newswatch.sources.google_news import google_news_url, parse_google_news
+from newswatch.sources.links import SourceFormatError, dedupe_links
+from newswatch.sources.sitemap import ChildSitemap, parse_sitemap
 
 log = logging.getLogger(__name__)
 

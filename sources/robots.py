@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from sources.client import PoliteClient
+from newswatch.sources.client import PoliteClient
 
 # RFC 9309 §2.5: crawlers must parse at least 500 KiB; anything after it is ignored.
 ROBOTS_MAX_BYTES = 512_000

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from lxml import etree
 
 from newswatch.domain import CandidateLink
-from sources.links import (
+from newswatch.sources.links import (
     SourceFormatError,
     dedupe_links,
     is_http_url,

@@ -97,10 +97,12 @@ def read_session(
 
 def _migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) in order: schema.sql is version 1, then migrations/NNNN_*.sql."""
-    pkg = resources.files("storage")
+    pkg = resources.files("newswatch.storage")
     found = [(1, "schema", (pkg / "schema.sql").read_text(encoding="utf-8"))]
     mig_dir = pkg / "migrations"
-    for entry in sorted(mig_dir.iterdir(), key=lambda e: e.name):
+    # The folder may hold no .sql yet, and a wheel ships only .sql files from it.
+    entries = sorted(mig_dir.iterdir(), key=lambda e: e.name) if mig_dir.is_dir() else []
+    for entry in entries:
         m = _MIGRATION_NAME.match(entry.name)
         if m:
             found.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
@@ -148,7 +150,7 @@ def ensure_schema(path: str | Path) -> int:
             )
         latest = steps[-1][0]
         # Views are derived, so they are simply re-created on every start.
-        views = resources.files("storage") / "views.sql"
+        views = resources.files("newswatch.storage") / "views.sql"
         if views.is_file():
             con.execute(views.read_text(encoding="utf-8"))
     return latest

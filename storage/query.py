@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from storage.db import DatabaseBusyError, DatabaseError, _is_lock_error
+from newswatch.storage.db import DatabaseBusyError, DatabaseError, _is_lock_error
 
 # Read-only, and no file system or extension access: no ATTACH, COPY TO, INSTALL/LOAD,
 # read_csv('/etc/passwd').

@@ -9,11 +9,15 @@ from dataclasses import replace
 
 import pytest
 
-from alerts.apprise_channel import AppriseChannel, split_apprise_urls
-from alerts.channels import Channel, channels_from_env
-from alerts.console import ConsoleChannel
-from alerts.email import EmailChannel
-from alerts.errors import ChannelConfigError, PermanentDeliveryError, RetryableDeliveryError
+from newswatch.alerts.apprise_channel import AppriseChannel, split_apprise_urls
+from newswatch.alerts.channels import Channel, channels_from_env
+from newswatch.alerts.console import ConsoleChannel
+from newswatch.alerts.email import EmailChannel
+from newswatch.alerts.errors import (
+    ChannelConfigError,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+)
 from tests.loopback import LoopbackServer, Reply, Request
 from tests.test_alerts_render import MESSAGE
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from alerts.email import EmailChannel
-from alerts.errors import PermanentDeliveryError, RetryableDeliveryError
-from alerts.messages import Digest
-from alerts.policy import AlertIntent
-from alerts.slack import SlackChannel
-from flows.delivery import Backoff, deliver_due_alerts
-from storage.db import read_session, write_session
-from storage.outbox import list_alerts, queue_alerts, reset_failed
+from newswatch.alerts.email import EmailChannel
+from newswatch.alerts.errors import PermanentDeliveryError, RetryableDeliveryError
+from newswatch.alerts.messages import Digest
+from newswatch.alerts.policy import AlertIntent
+from newswatch.alerts.slack import SlackChannel
+from newswatch.flows.delivery import Backoff, deliver_due_alerts
+from newswatch.storage.db import read_session, write_session
+from newswatch.storage.outbox import list_alerts, queue_alerts, reset_failed
 from tests.loopback import LoopbackServer, Reply, Request
 from tests.test_alerts_support import (
     T0,

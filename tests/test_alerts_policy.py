@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.policy import AlertIntent, alerts_for_changes
+from newswatch.alerts.policy import AlertIntent, alerts_for_changes
 from newswatch.config import AlertPolicy
 from newswatch.domain import CONTACT_TYPES, EVENT_STATUSES, EVENT_TYPES
 from tests.test_alerts_support import change, make_watch, stored_event

@@ -10,8 +10,8 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.messages import Digest
-from alerts.render import (
+from newswatch.alerts.messages import Digest
+from newswatch.alerts.render import (
     render_html,
     render_slack,
     render_subject,

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-from alerts.messages import Deliverable
+from newswatch.alerts.messages import Deliverable
 from newswatch.config import Watch, parse_watch
 from newswatch.domain import EventChange, EventStatus, EventType, StoredEvent, stable_id
-from storage.db import ensure_schema, write_session
+from newswatch.storage.db import ensure_schema, write_session
 
 WATCH_TOML = """
 name = "pair-watch"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.boilerplate import LINE_RULES, line_rule, remove_boilerplate, strip_fragments
+from newswatch.extractors.boilerplate import (
+    LINE_RULES,
+    line_rule,
+    remove_boilerplate,
+    strip_fragments,
+)
 
 # Sentences of news written for these tests, several deliberately close to junk patterns.
 NEWS_SENTENCES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.filler import HEADING_RULES, cut_filler, speaker_of
+from newswatch.extractors.filler import HEADING_RULES, cut_filler, speaker_of
 
 # A news body written for these tests (long enough to be a body: 4 paragraphs, 500+ characters).
 BODY = [

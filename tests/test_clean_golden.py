@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from extractors.clean import clean_page
 from newswatch.domain import Article
+from newswatch.extractors.clean import clean_page
 from tests.conftest import CORPUS, SEEDS, require
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "clean"

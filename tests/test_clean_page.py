@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors.clean import clean_page
 from newswatch.domain import CandidateLink
+from newswatch.extractors.clean import clean_page
 
 URL = "https://news.example/world/leaders-talk/?utm_source=feed"
 PARAGRAPHS = [

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from trafilatura.utils import load_html
 
-from extractors.clean_meta import read_page_meta
-from extractors.published import (
+from newswatch.extractors.clean_meta import read_page_meta
+from newswatch.extractors.published import (
     PublishedTime,
     date_from_url,
     find_published,

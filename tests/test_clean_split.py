@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from extractors.clean_split import recover_split_body
+from newswatch.extractors.clean_split import recover_split_body
 
 CHUNK_1 = [
     "The two presidents spoke by telephone for more than an hour on Tuesday, the Kremlin said in a statement.",

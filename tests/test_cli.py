@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newswatch.cli import build_parser, format_rows
-from storage.db import ensure_schema, write_session
+from newswatch.storage.db import ensure_schema, write_session
 
 REPO = Path(__file__).resolve().parents[1]
 

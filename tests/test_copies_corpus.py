@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import ensure_schema, write_session
+from newswatch.storage.db import ensure_schema, write_session
 from tests.conftest import CORPUS, require
 from tests.test_copies_support import (
     CorpusPage,

@@ -6,10 +6,10 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from extractors.copies import CopyDecision, decide_copy, fingerprint_article
-from extractors.fingerprint import MIN_WORDS
 from newswatch.domain import Article, CopyMatch
-from storage.copies import StoredCandidate
+from newswatch.extractors.copies import CopyDecision, decide_copy, fingerprint_article
+from newswatch.extractors.fingerprint import MIN_WORDS
+from newswatch.storage.copies import StoredCandidate
 from tests.test_copies_support import make_article, sentence, story
 
 T0 = datetime(2025, 2, 12, 18, 40, tzinfo=UTC)

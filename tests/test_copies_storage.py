@@ -12,12 +12,12 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.copies import fingerprint_article
-from extractors.fingerprint import BANDS
 from newswatch.domain import Article
-from storage import copies
-from storage.copies import find_copy_candidates, save_fingerprint
-from storage.db import ensure_schema, write_session
+from newswatch.extractors.copies import fingerprint_article
+from newswatch.extractors.fingerprint import BANDS
+from newswatch.storage import copies
+from newswatch.storage.copies import find_copy_candidates, save_fingerprint
+from newswatch.storage.db import ensure_schema, write_session
 from tests.test_copies_support import ingest, make_article, sentence, stored_groups, story
 
 T0 = datetime(2025, 8, 16, 1, 25, tzinfo=UTC)

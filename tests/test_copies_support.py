@@ -16,11 +16,11 @@ from pathlib import Path
 
 import duckdb
 
-from extractors.copies import CopyDecision, decide_copy, fingerprint_article
-from extractors.fingerprint import Fingerprint
 from newswatch.domain import Article
+from newswatch.extractors.copies import CopyDecision, decide_copy, fingerprint_article
+from newswatch.extractors.fingerprint import Fingerprint
+from newswatch.storage.copies import apply_copy_match, find_copy_candidates
 from newswatch.urls import canonicalize_url
-from storage.copies import apply_copy_match, find_copy_candidates
 
 
 def ingest(
@@ -210,10 +210,10 @@ class CorpusPage:
 def corpus_text_source() -> str:
     """Which cleaner produces the corpus texts: the clean stage when it exists."""
     try:
-        from extractors.clean import clean_page  # noqa: F401
+        from newswatch.extractors.clean import clean_page  # noqa: F401
     except ImportError:
         return "trafilatura.extract (extractors.clean not available)"
-    return "extractors.clean.clean_page"
+    return "newswatch.extractors.clean.clean_page"
 
 
 def load_corpus(corpus_dir: Path, *, use_clean_stage: bool = True) -> list[CorpusPage]:
@@ -240,7 +240,7 @@ def load_corpus(corpus_dir: Path, *, use_clean_stage: bool = True) -> list[Corpu
 
 def _clean(html: str, url: str) -> Article:
     try:
-        from extractors.clean import clean_page
+        from newswatch.extractors.clean import clean_page
     except ImportError:
         return _fallback_clean(html, url)
     return clean_page(html, url)

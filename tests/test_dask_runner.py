@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.runners import TaskRunnerError, check_task_runner
 from newswatch.config import RuntimeConfig
+from newswatch.flows.runners import TaskRunnerError, check_task_runner
 from newswatch.serve import private_prefect_server
 from tests.loopback import LoopbackServer
 from tests.newssite import NewsSite, write_watch
@@ -82,7 +82,7 @@ def test_a_local_dask_cluster_of_two_workers_stores_what_the_default_runner_stor
     pytest.importorskip("prefect_dask", reason="prefect-dask is not installed (newswatch[dask])")
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.monitor import monitor
+    from newswatch.flows.monitor import monitor
 
     site = NewsSite(loopback)
     site.add_stories(9)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.dates import (
+from newswatch.extractors.dates import (
     DateRange,
     Tense,
     dateline_end,

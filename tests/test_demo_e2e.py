@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from newswatch.html_report import STATUS_COLOURS
-from storage.query import query_session, run_query
+from newswatch.storage.query import query_session, run_query
 from tests.screenshots import blobs, chromium, screenshot
 
 pytestmark = pytest.mark.slow

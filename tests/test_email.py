@@ -23,8 +23,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from alerts.email import EmailChannel, SmtpSettings, build_email, parse_smtp_url
-from alerts.errors import ChannelConfigError, PermanentDeliveryError, RetryableDeliveryError
+from newswatch.alerts.email import EmailChannel, SmtpSettings, build_email, parse_smtp_url
+from newswatch.alerts.errors import (
+    ChannelConfigError,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+)
 from tests.test_alerts_render import MESSAGE
 
 USER = "alerts"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from extractors.events import extractor_for
-from extractors.resolution import resolve_events
 from newswatch.config import load_watch
 from newswatch.domain import Mention, StoredEvent
 from newswatch.evaluation import EvaluationReport, evaluate, parse_labels
+from newswatch.extractors.events import extractor_for
+from newswatch.extractors.resolution import resolve_events
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,7 +22,9 @@ def report() -> EvaluationReport:
     from tests.conftest import CORPUS, require
 
     corpus = require(CORPUS)
-    clean = pytest.importorskip("extractors.clean", reason="the clean stage is not available")
+    clean = pytest.importorskip(
+        "newswatch.extractors.clean", reason="the clean stage is not available"
+    )
     watch = load_watch(REPO / "deployments" / "watches" / "trump-putin.toml")
     extractor = extractor_for(watch)
     raw = json.loads((corpus / "labels.json").read_text(encoding="utf-8"))

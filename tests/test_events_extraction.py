@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.actors import ActorLexicon
-from extractors.events import EventExtractor, RuleBasedExtractor, extractor_for
-from extractors.sentences import split_sentences
 from newswatch.config import load_watch, parse_watch
 from newswatch.domain import Article, CandidateEvent
+from newswatch.extractors.actors import ActorLexicon
+from newswatch.extractors.events import EventExtractor, RuleBasedExtractor, extractor_for
+from newswatch.extractors.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parents[1]
 WATCH = load_watch(REPO / "deployments" / "watches" / "trump-putin.toml")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from extractors.events import RuleBasedExtractor
 from newswatch.config import load_watch
 from newswatch.domain import Article, CandidateEvent
+from newswatch.extractors.events import RuleBasedExtractor
 
 REPO = Path(__file__).resolve().parents[1]
 WATCH = load_watch(REPO / "deployments" / "watches" / "trump-putin.toml")

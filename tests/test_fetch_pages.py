@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-import sources.client
+import newswatch.sources.client as client_module
 from newswatch.config import FetchConfig
 from newswatch.domain import CandidateLink, FetchedPage
+from newswatch.sources.fetch import fetch_pages
 from newswatch.urls import canonicalize_url
-from sources.fetch import fetch_pages
 from tests.loopback import LoopbackServer, Reply, Request
 
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Hello</p></body></html>"
@@ -41,7 +41,7 @@ def loopback(shared_server: LoopbackServer) -> LoopbackServer:
 
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sources.client, "BACKOFF_BASE_SECONDS", 0.01)
+    monkeypatch.setattr(client_module, "BACKOFF_BASE_SECONDS", 0.01)
 
 
 def config(**overrides: Any) -> FetchConfig:

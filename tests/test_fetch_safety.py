@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from newswatch.sources.client import is_public_address, parse_retry_after
 
-import sources.client
+import newswatch.sources.client as client_module
 from newswatch.config import FetchConfig, parse_watch
 from newswatch.domain import CandidateLink
-from sources.client import is_public_address, parse_retry_after
-from sources.fetch import fetch_pages, user_agent_for
+from newswatch.sources.fetch import fetch_pages, user_agent_for
 from tests.loopback import LoopbackServer, Reply
 
 
@@ -88,7 +88,7 @@ def test_redirect_to_a_private_address_is_refused(
     loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Pretend 127.0.0.1 is public so the first hop is allowed; 127.0.0.2 stays private.
-    monkeypatch.setattr(sources.client, "is_public_address", lambda a: a == "127.0.0.1")
+    monkeypatch.setattr(client_module, "is_public_address", lambda a: a == "127.0.0.1")
     port = loopback.base_url.rsplit(":", 1)[1]
     loopback.routes["/go"] = lambda _r: Reply(302, b"", {"Location": f"http://127.0.0.2:{port}/in"})
     (page,) = fetch_pages([_link(loopback.url("/go"))], FetchConfig(respect_robots=False), "t")

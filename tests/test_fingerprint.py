@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.fingerprint import (
+from newswatch.extractors.fingerprint import (
     BANDS,
     MIN_WORDS,
     NEAR_COPY_THRESHOLD,

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.copies import decide_copy, fingerprint_article
 from newswatch.domain import Article
-from storage.copies import StoredCandidate
+from newswatch.extractors.copies import decide_copy, fingerprint_article
+from newswatch.storage.copies import StoredCandidate
 from tests.test_copies_support import make_article, sentence, story
 
 EARLY = datetime(2025, 3, 18, 19, 35, tzinfo=UTC)

@@ -18,12 +18,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors.clean import clean_page
-from extractors.dates import resolve_event_date
-from extractors.events import RuleBasedExtractor
 from newswatch.config import load_watch
 from newswatch.domain import CONTACT_TYPES, EVENT_STATUSES, Article, CandidateLink
-from sources.encoding import decode_html
+from newswatch.extractors.clean import clean_page
+from newswatch.extractors.dates import resolve_event_date
+from newswatch.extractors.events import RuleBasedExtractor
+from newswatch.sources.encoding import decode_html
 
 EXAMPLES = int(os.environ.get("NEWSWATCH_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -181,7 +181,7 @@ def swallowed_errors() -> Iterator[list[logging.LogRecord]]:
                 records.append(record)
 
     handler = Keep(logging.WARNING)
-    logger = logging.getLogger("extractors.clean")
+    logger = logging.getLogger("newswatch.extractors.clean")
     logger.addHandler(handler)
     try:
         yield records

@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newswatch.domain import CandidateLink
-from sources.feeds import parse_feed
-from sources.gdelt import parse_gdelt
-from sources.google_news import parse_google_news
-from sources.links import SourceFormatError
-from sources.sitemap import SitemapDocument, parse_sitemap
+from newswatch.sources.feeds import parse_feed
+from newswatch.sources.gdelt import parse_gdelt
+from newswatch.sources.google_news import parse_google_news
+from newswatch.sources.links import SourceFormatError
+from newswatch.sources.sitemap import SitemapDocument, parse_sitemap
 
 # Per target; the whole fuzz set stays under a minute on two cores. A longer campaign:
 # NEWSWATCH_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_fuzz_*.py

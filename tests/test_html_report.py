@@ -24,8 +24,8 @@ from newswatch.html_report import (
     render_timeline_svg,
     write_report,
 )
-from storage.db import ensure_schema, write_session
-from storage.report_queries import ReportContact
+from newswatch.storage.db import ensure_schema, write_session
+from newswatch.storage.report_queries import ReportContact
 from tests.screenshots import blobs, chromium, screenshot
 
 WATCH = "trump-putin"

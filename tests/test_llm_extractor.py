@@ -13,8 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.events import RuleBasedExtractor, extractor_for
-from extractors.llm import (
+from newswatch.config import Watch, WatchError, parse_watch
+from newswatch.domain import Article, CandidateEvent
+from newswatch.extractors.events import RuleBasedExtractor, extractor_for
+from newswatch.extractors.llm import (
     API_KEY_ENV,
     HttpChatClient,
     LlmCallError,
@@ -23,8 +25,6 @@ from extractors.llm import (
     response_schema,
     verbatim_evidence,
 )
-from newswatch.config import Watch, WatchError, parse_watch
-from newswatch.domain import Article, CandidateEvent
 from tests.loopback import LoopbackServer, Reply, Request
 
 API_KEY = "sk-test-5f0c1e9a7b2d4c68"
@@ -148,7 +148,9 @@ def run(server: LoopbackServer, article: Article | None = None) -> list[Candidat
 
 def warnings_from(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [
-        r for r in caplog.records if r.name == "extractors.llm" and r.levelno >= logging.WARNING
+        r
+        for r in caplog.records
+        if r.name == "newswatch.extractors.llm" and r.levelno >= logging.WARNING
     ]
 
 

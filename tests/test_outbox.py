@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from alerts.policy import AlertIntent
-from storage.db import read_session, write_session
-from storage.outbox import (
+from newswatch.alerts.policy import AlertIntent
+from newswatch.storage.db import read_session, write_session
+from newswatch.storage.outbox import (
     due_alerts,
     list_alerts,
     load_alert_message,

@@ -18,9 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from storage.db import DatabaseBusyError
-from storage.locks import watch_run_lock
-from storage.query import query_session, run_query
+from newswatch.storage.db import DatabaseBusyError
+from newswatch.storage.locks import watch_run_lock
+from newswatch.storage.query import query_session, run_query
 from tests.conftest import CORPUS, require
 from tests.loopback import Reply, Request
 from tests.test_reliability_harness import (

@@ -416,8 +416,8 @@ def zygote_main() -> None:
     from newswatch.runtime import configure_prefect_env
 
     configure_prefect_env()
-    import flows.monitor  # noqa: F401  (the expensive imports, paid once)
     import newswatch.cli
+    import newswatch.flows.monitor
 
     def say(event: dict[str, object]) -> None:
         os.write(1, (json.dumps(event) + "\n").encode())

@@ -24,10 +24,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.email import EmailChannel, build_email
-from alerts.messages import Deliverable, Digest
-from alerts.render import render_html, render_slack, render_subject, render_text
-from alerts.slack import SlackChannel
+from newswatch.alerts.email import EmailChannel, build_email
+from newswatch.alerts.messages import Deliverable, Digest
+from newswatch.alerts.render import render_html, render_slack, render_subject, render_text
+from newswatch.alerts.slack import SlackChannel
 from newswatch.domain import AlertMessage
 from tests.loopback import LoopbackServer, Reply, Request
 from tests.test_reliability_harness import (

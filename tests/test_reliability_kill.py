@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from extractors.fingerprint import BANDS
+from newswatch.extractors.fingerprint import BANDS
 from newswatch.faults import POINTS
 from tests.conftest import CORPUS, require
 from tests.loopback import LoopbackServer

@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from storage.db import ensure_schema, write_session
-from storage.query import query_session, run_query
+from newswatch.storage.db import ensure_schema, write_session
+from newswatch.storage.query import query_session, run_query
 
 REFUSED = [
     "PRAGMA enable_profiling = 'json'",

@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from extractors.resolution import next_status, resolve_events
 from newswatch.config import load_watch
 from newswatch.domain import (
     Article,
@@ -17,6 +16,7 @@ from newswatch.domain import (
     ResolutionResult,
     StoredEvent,
 )
+from newswatch.extractors.resolution import next_status, resolve_events
 
 REPO = Path(__file__).resolve().parents[1]
 WATCH = load_watch(REPO / "deployments" / "watches" / "trump-putin.toml")

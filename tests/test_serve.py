@@ -19,7 +19,7 @@ import duckdb
 import httpx
 import pytest
 
-from storage.locks import watch_run_lock
+from newswatch.storage.locks import watch_run_lock
 from tests.loopback import LoopbackServer
 from tests.newssite import (
     NewsSite,

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from alerts.errors import PermanentDeliveryError, RetryableDeliveryError
-from alerts.slack import SlackChannel, parse_retry_after
+from newswatch.alerts.errors import PermanentDeliveryError, RetryableDeliveryError
+from newswatch.alerts.slack import SlackChannel, parse_retry_after
 from tests.loopback import LoopbackServer, Reply, Request
 from tests.test_alerts_render import MESSAGE
 

@@ -10,11 +10,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from newswatch.config import Source
-from sources.feeds import parse_feed
-from sources.gdelt import gdelt_url, parse_gdelt
-from sources.google_news import google_news_url, google_when, parse_google_news, url_from_article_id
-from sources.links import SourceFormatError
-from sources.sitemap import MAX_SITEMAP_LINKS, parse_sitemap
+from newswatch.sources.feeds import parse_feed
+from newswatch.sources.gdelt import gdelt_url, parse_gdelt
+from newswatch.sources.google_news import (
+    google_news_url,
+    google_when,
+    parse_google_news,
+    url_from_article_id,
+)
+from newswatch.sources.links import SourceFormatError
+from newswatch.sources.sitemap import MAX_SITEMAP_LINKS, parse_sitemap
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 

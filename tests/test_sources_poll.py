@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import sources.client
+import newswatch.sources.client as client_module
 from newswatch.config import Watch, parse_watch
 from newswatch.domain import SourceState
-from sources.poll import poll_sources
+from newswatch.sources.poll import poll_sources
 from tests.loopback import LoopbackServer, Reply, Request
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
@@ -34,7 +34,7 @@ def loopback(shared_server: LoopbackServer) -> LoopbackServer:
 
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sources.client, "BACKOFF_BASE_SECONDS", 0.01)
+    monkeypatch.setattr(client_module, "BACKOFF_BASE_SECONDS", 0.01)
 
 
 def watch(

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from newswatch.domain import CandidateLink, FetchedPage, SourceResult
-from storage.db import ensure_schema, read_session, write_session
-from storage.sources import (
+from newswatch.storage.db import ensure_schema, read_session, write_session
+from newswatch.storage.sources import (
     known_canonical_urls,
     load_source_states,
     save_fetches,

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from storage.db import DatabaseBusyError, ensure_schema, schema_version, write_session
-from storage.locks import RunInProgressError, watch_run_lock
-from storage.query import query_session, run_query
+from newswatch.storage.db import DatabaseBusyError, ensure_schema, schema_version, write_session
+from newswatch.storage.locks import RunInProgressError, watch_run_lock
+from newswatch.storage.query import query_session, run_query
 
 CONTRACT = {
     "articles": {
