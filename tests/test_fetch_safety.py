@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from newswatch.sources.client import is_public_address, parse_retry_after
 
 import newswatch.sources.client as client_module
 from newswatch.config import FetchConfig, parse_watch
 from newswatch.domain import CandidateLink
+from newswatch.sources.client import is_public_address, parse_retry_after
 from newswatch.sources.fetch import fetch_pages, user_agent_for
 from tests.loopback import LoopbackServer, Reply
 
