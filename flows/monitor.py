@@ -53,8 +53,9 @@ from newswatch.storage import articles as article_store
 from newswatch.storage import events as event_store
 from newswatch.storage import outbox, runs
 from newswatch.storage import sources as source_store
-from newswatch.storage.db import ensure_schema, read_session, write_session
+from newswatch.storage.db import DatabaseBusyError, ensure_schema, read_session, write_session
 from newswatch.storage.locks import RunInProgressError, watch_run_lock
+from newswatch.storage.read_copy import ReadCopyError, publish_read_copy
 
 
 @dataclass(frozen=True)
@@ -301,10 +302,18 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
     """One monitoring pass of the watch in `watch_path`, stored in the DuckDB file `db_path`."""
     logger = get_run_logger()
     watch = load_watch(watch_path)
-    ensure_schema(db_path)
     started = time.monotonic()
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     counts = RunCounts()
+    try:
+        ensure_schema(db_path)
+    except DatabaseBusyError as exc:
+        # A program reading the database file itself holds it: one line, no traceback;
+        # nothing was done, so the next run stores everything.
+        logger.error("skipped: %s", exc)
+        return RunSummary(
+            run_id=run_id, watch=watch.name, db_path=db_path, counts=counts, skipped=str(exc)
+        )
     new_events: list[str] = []
     with ExitStack() as held:
         try:
@@ -399,11 +408,13 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
                     counts=counts,
                     error=f"{type(exc).__name__}: {exc}",
                 )
+            _refresh_read_copy(db_path, logger)
             raise
         with write_session(db_path) as con:
             runs.finish_run(
                 con, run_id=run_id, finished_at=datetime.now(UTC), status="completed", counts=counts
             )
+        _refresh_read_copy(db_path, logger)
     summary = RunSummary(
         run_id=run_id,
         watch=watch.name,
@@ -423,6 +434,14 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
         counts.alerts_sent,
     )
     return summary
+
+
+def _refresh_read_copy(db_path: str, logger: Any) -> None:
+    """Publish the copy readers open; a failure costs a warning, never the run."""
+    try:
+        publish_read_copy(db_path)
+    except ReadCopyError as exc:
+        logger.warning("%s", exc)
 
 
 def _publish_artifacts(summary: RunSummary) -> None:

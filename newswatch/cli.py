@@ -7,18 +7,25 @@ Prefect is imported only by the commands that run flows, so `query`, `events` an
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from newswatch.config import WatchError, load_watch
-from newswatch.runtime import configure_prefect_env, default_db, default_watch
+from newswatch.output import FORMATS, DateInputError, format_rows, parse_day
+from newswatch.runtime import (
+    ENVIRONMENT_VARIABLES,
+    configure_prefect_env,
+    default_db,
+    default_watch,
+)
+
+if TYPE_CHECKING:
+    from newswatch.report import RunSummary
+
+__all__ = ["build_parser", "format_rows", "main"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -69,51 +76,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     if summary.skipped:
         return _fail(summary.skipped, EXIT_BUSY)
-    from newswatch.report import render_run_markdown
-
-    print(render_run_markdown(summary))
+    print(render_run_summary(summary, args.format))
     return EXIT_OK
 
 
-# ---------------------------------------------------------------- query
+def render_run_summary(summary: RunSummary, fmt: str) -> str:
+    """The run's last lines: markdown for a terminal, else counts as CSV or one JSON object."""
+    from newswatch.report import render_run_markdown, run_summary_json, run_table_rows
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
-
-
-def format_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> str:
-    """Render query results as a table, CSV or JSON (a list of objects)."""
     if fmt == "json":
-        return json.dumps(
-            [{c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows]
-        )
+        return json.dumps(run_summary_json(summary))
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(["" if v is None else _jsonable(v) for v in row])
-        return buf.getvalue().rstrip("\n")
-    from rich.console import Console
-    from rich.table import Table
+        rows = run_table_rows(summary)
+        return format_rows(["count", "value"], [(r["count"], r["value"]) for r in rows], "csv")
+    return render_run_markdown(summary)
 
-    table = Table(*columns, show_lines=False)
-    for row in rows:
-        table.add_row(*("" if v is None else str(_jsonable(v)) for v in row))
-    out = io.StringIO()
-    Console(file=out, width=200, force_terminal=False).print(table)
-    return out.getvalue().rstrip("\n")
+
+def _publish_read_copy(db_path: str) -> None:
+    """After a write command: refresh the copy readers open (a failure costs a warning)."""
+    from newswatch.storage.read_copy import ReadCopyError, publish_read_copy
+
+    try:
+        publish_read_copy(db_path)
+    except ReadCopyError as exc:
+        print(f"newswatch: warning: {exc}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- query
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -122,7 +111,11 @@ def cmd_query(args: argparse.Namespace) -> int:
     from newswatch.storage.query import query_session, run_query
 
     if args.file:
-        sql = Path(args.file).read_text(encoding="utf-8")
+        try:
+            sql = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return _fail(f"cannot read SQL file {args.file}: {reason}", EXIT_CONFIG)
     elif args.sql and args.sql != "-":
         sql = args.sql
     elif not sys.stdin.isatty():
@@ -130,7 +123,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     else:
         return _fail("no SQL given: pass it as an argument, with --file, or on stdin", EXIT_CONFIG)
     try:
-        with query_session(args.db) as con:
+        with query_session(reader_db(args.db)) as con:
             result = run_query(con, sql)
     except DatabaseBusyError as exc:
         return _fail(str(exc), EXIT_BUSY)
@@ -151,13 +144,18 @@ def cmd_events(args: argparse.Namespace) -> int:
     from newswatch.timeline import print_timeline
 
     try:
+        since = parse_day(args.since) if args.since else None
+    except DateInputError as exc:
+        return _fail(f"--since: {exc}", EXIT_CONFIG)
+    try:
         return print_timeline(
-            args.db,
-            since=args.since,
+            reader_db(args.db),
+            since=since,
             kinds=args.kind,
             statuses=args.status,
             watch=args.watch_name,
             include_history=not args.no_history,
+            fmt=args.format,
         )
     except DatabaseBusyError as exc:
         return _fail(str(exc), EXIT_BUSY)
@@ -175,12 +173,21 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
     try:
         if args.action == "retry":
-            return retry_failed(args.db)
-        return list_outbox(args.db, status=args.status)
+            code = retry_failed(args.db)
+            _publish_read_copy(args.db)
+            return code
+        return list_outbox(reader_db(args.db), status=args.status, fmt=args.format)
     except DatabaseBusyError as exc:
         return _fail(str(exc), EXIT_BUSY)
     except DatabaseError as exc:
         return _fail(str(exc))
+
+
+def reader_db(db_path: str) -> str:
+    """The file read-only commands open: the read copy when one is published, else the database."""
+    from newswatch.storage.read_copy import read_copy_for
+
+    return str(read_copy_for(db_path))
 
 
 # ---------------------------------------------------------------- demo, serve, eval
@@ -207,11 +214,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             load_watch(w)
     except WatchError as exc:
         return _fail(str(exc), EXIT_CONFIG)
-    configure_prefect_env()
+    api_url = configure_prefect_env()
     from newswatch.serve import ServeError, serve_watches
 
     try:
-        return serve_watches(watches, db_path=args.db, cron=args.cron)
+        return serve_watches(watches, db_path=args.db, cron=args.cron, api_url=api_url)
     except ServeError as exc:
         return _fail(str(exc), EXIT_CONFIG)
 
@@ -237,7 +244,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from newswatch.storage.db import DatabaseBusyError, DatabaseError
 
     try:
-        path = write_report(args.db, Path(args.out))
+        path = write_report(reader_db(args.db), Path(args.out))
     except (DatabaseBusyError, DatabaseError) as exc:
         return _fail(str(exc))
     print(f"report written to {path}")
@@ -245,6 +252,29 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newswatch")
+    except PackageNotFoundError:  # a checkout on sys.path, not installed
+        return "unknown (not installed)"
+
+
+def environment_epilog() -> str:
+    """The help's list of every environment variable newswatch reads."""
+    width = max(len(name) for name in ENVIRONMENT_VARIABLES)
+    lines = [f"  {name.ljust(width)}  {meaning}" for name, meaning in ENVIRONMENT_VARIABLES.items()]
+    return "environment:\n" + "\n".join(lines)
+
+
+def format_option(p: argparse.ArgumentParser) -> None:
+    """`--format table|csv|json`, on every command that prints rows."""
+    p.add_argument(
+        "--format", choices=FORMATS, default="table", help="output format (default: table)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,11 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Scheduled news monitoring: fetch a watch's sources, clean the articles, collapse "
             "near-copies, extract contact events, store them in DuckDB and alert once per contact."
         ),
-        epilog=(
-            "Environment: NEWSWATCH_DB, NEWSWATCH_WATCH, SLACK_WEBHOOK_URL, NEWSWATCH_SMTP_URL, "
-            "NEWSWATCH_EMAIL_TO, NEWSWATCH_APPRISE_URLS."
-        ),
+        epilog=environment_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def db_option(p: argparse.ArgumentParser) -> None:
@@ -288,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-alerts", action="store_true", help="backfill: store events, queue and send no alert"
     )
     p.set_defaults(func=cmd_run)
+    format_option(p)
 
     p = sub.add_parser(
         "serve",
@@ -333,12 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sql", nargs="?", help="SQL text; '-' or nothing reads it from stdin")
     p.add_argument("--file", "-f", help="read the SQL from this file")
     db_option(p)
-    p.add_argument(
-        "--format",
-        choices=["table", "csv", "json"],
-        default="table",
-        help="output format (default: table)",
-    )
+    format_option(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser(
@@ -347,7 +372,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the events (contacts and statements) ordered by the day they happened.",
     )
     db_option(p)
-    p.add_argument("--since", help="only events on or after this day (YYYY-MM-DD)")
+    p.add_argument(
+        "--since",
+        help="only events on or after this day: 2025-01-31, yesterday, '3 days ago', 'last monday'",
+    )
+    format_option(p)
     p.add_argument(
         "--kind",
         action="append",
@@ -378,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--status", choices=["pending", "sent", "failed"], help="only alerts in this state"
     )
     db_option(p)
+    format_option(p)
     p.set_defaults(func=cmd_alerts)
 
     p = sub.add_parser(

@@ -7,20 +7,42 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from newswatch.output import format_rows
 from newswatch.storage.db import read_session, write_session
 from newswatch.storage.events import event_summaries
-from newswatch.storage.outbox import list_alerts, reset_failed
+from newswatch.storage.outbox import OutboxAlert, list_alerts, reset_failed
 
 _STATUS_STYLE = {"sent": "green", "pending": "yellow", "failed": "red"}
 
 
+OUTBOX_COLUMNS = (
+    "message_id", "created_at", "channel", "kind", "event_status", "status",
+    "attempts", "sent_at", "event_id", "event", "error",
+)  # fmt: skip
+
+
+def _outbox_row(r: OutboxAlert, event: str | None) -> tuple[object, ...]:
+    return (
+        r.message_id, r.created_at, r.channel, r.kind, r.event_status, r.status,
+        r.attempts, r.sent_at, r.event_id, event, r.error,
+    )  # fmt: skip
+
+
 def list_outbox(
-    db_path: str | Path, *, status: str | None = None, console: Console | None = None
+    db_path: str | Path,
+    *,
+    status: str | None = None,
+    fmt: str = "table",
+    console: Console | None = None,
 ) -> int:
-    """Print the outbox (newest first); returns the exit code."""
+    """Print the outbox (newest first) as a table, CSV or JSON; returns the exit code."""
     with read_session(db_path) as con:
         rows = list_alerts(con, status=status)
         summaries = event_summaries(con, [r.event_id for r in rows])
+    if fmt != "table":
+        out = [_outbox_row(r, summaries.get(r.event_id)) for r in rows]
+        print(format_rows(OUTBOX_COLUMNS, out, fmt))
+        return 0
     table = Table(title=f"{len(rows)} alert(s)", title_justify="left")
     for col in ("created", "channel", "kind", "status", "tries", "event", "id", "error"):
         table.add_column(col, overflow="fold")

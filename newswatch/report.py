@@ -58,3 +58,16 @@ def render_run_markdown(summary: RunSummary) -> str:
     if c.failing_sources:
         lines += ["## Failing sources", ""] + [f"- {s}" for s in c.failing_sources] + [""]
     return "\n".join(lines)
+
+
+def run_summary_json(summary: RunSummary) -> dict[str, object]:
+    """The run summary as one JSON object (`newswatch run --format json`)."""
+    return {
+        "run_id": summary.run_id,
+        "watch": summary.watch,
+        "db_path": summary.db_path,
+        "seconds": round(summary.seconds, 1),
+        "alerts_enabled": summary.alerts_enabled,
+        "counts": asdict(summary.counts),
+        "new_events": list(summary.new_events),
+    }

@@ -1,8 +1,11 @@
 """`newswatch serve`: the monitor flow on cron schedules, several watches in one process.
 
-Prefect schedules nothing on its temporary API, so without PREFECT_API_URL we start a
-private Prefect server on loopback (data under newswatch's own PREFECT_HOME), wait until
-it is healthy, serve, and stop it on exit. With PREFECT_API_URL set, that server is used.
+Prefect schedules nothing on its temporary API, so when the user's Prefect settings name
+no API (no PREFECT_API_URL, no profile with one, no Cloud login) we start a private Prefect
+server on loopback, wait until it is healthy, serve, and stop it on exit. Otherwise the
+configured server (or Prefect Cloud) is used. Only Prefect's public API is used: the
+`prefect server start` CLI, `flow.to_deployment`, `Runner.aadd_deployment/start`, and the
+client's flow-run queries and `pause_deployment`.
 
 Processes: this one supervises; the Prefect server and the Runner (which starts one
 process per flow run) each run in a session of their own, so a Ctrl-C in the terminal
@@ -10,9 +13,11 @@ reaches only the supervisor, which asks the Runner to drain. On Linux both die w
 supervisor even when it is killed outright (PR_SET_PDEATHSIG).
 
 Shutdown (SIGTERM or SIGINT): Prefect's Runner, left to itself, cancels every run in
-flight at once (SIGTERM to the run's process, SIGKILL after 30 s, state Cancelled). We
-drain instead: stop taking new runs, give runs in flight up to NEWSWATCH_SERVE_GRACE
-seconds to finish, and only then let the Runner cancel what is left. A cancelled run is
+flight at once (SIGTERM to the run's process, SIGKILL after 30 s, state Cancelled). The
+supervisor drains first: it pauses the watches' schedules (the server then drops their
+scheduled runs; the next `serve` resumes them), gives runs in flight up to
+NEWSWATCH_SERVE_GRACE seconds to finish, and only then sends the Runner SIGTERM, so it
+cancels only what is left. A cancelled run is
 stopped between two statements: its open transaction rolls back, and the next run marks
 it abandoned and redoes its work. A second signal skips the wait.
 """
@@ -22,10 +27,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -54,8 +61,7 @@ SERVER_STOP_GRACE = 20.0
 # the API is taken as gone and the Runner ends its run processes itself.
 RUNNER_STOP_TIMEOUT = 45.0
 RUN_PROCESS_STOP_GRACE = 10.0
-# uvicorn's exit code when start-up fails, and how often a temporary server is tried.
-_UVICORN_STARTUP_FAILED = 3
+# How often a temporary server is tried (a port taken between probe and bind).
 _PORT_ATTEMPTS = 5
 
 
@@ -141,29 +147,36 @@ def _start_dying_child(
         )
 
 
+def _server_command(port: int, *, ui: bool) -> list[str]:
+    """`prefect server start` on loopback, through Prefect's public CLI."""
+    return [
+        *PREFECT_SERVER_START,
+        "--host", "127.0.0.1", "--port", str(port),
+        "--analytics-off", "--no-late-runs", "--ui" if ui else "--no-ui",
+    ]  # fmt: skip
+
+
 @contextmanager
 def private_prefect_server(home: Path | None = None) -> Iterator[str]:
-    """A Prefect server on 127.0.0.1 for the `with` block; yields its API URL.
+    """A Prefect server (with its UI) on 127.0.0.1 for the `with` block; yields its API URL.
 
-    Its data lives under `home` (default: $PREFECT_HOME); it runs in its own process
-    group, stopped as a whole on exit, and its output goes to `<home>/server.log`. On
-    Linux it also dies with the thread that started it, so enter this from a thread that
-    outlives the block (the main thread).
+    Its data lives under `home` (default: the Prefect home in force); it runs in its own
+    process group, stopped as a whole on exit, and its output goes to `<home>/server.log`.
+    On Linux it also dies with the thread that started it, so enter this from a thread
+    that outlives the block (the main thread).
     """
-    home = home or Path(os.environ["PREFECT_HOME"])
+    from newswatch.runtime import prefect_home
+
+    home = home or prefect_home()
     home.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_UI_ENABLED": "true",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
+    env = {**os.environ, "PREFECT_HOME": str(home)}
     env.pop("PREFECT_API_URL", None)
-    command = [*PREFECT_SERVER_START, "--host", "127.0.0.1", "--port", str(port)]
     # Its own process group, so we can stop all of it.
-    proc = _start_dying_child(command, env, home / "server.log", new_session=True)
+    proc = _start_dying_child(
+        _server_command(port, ui=True), env, home / "server.log", new_session=True
+    )
     try:
         wait_for_health(api_url, SERVER_START_TIMEOUT, proc)
         yield api_url
@@ -173,46 +186,35 @@ def private_prefect_server(home: Path | None = None) -> Iterator[str]:
 
 @contextmanager
 def temporary_prefect_api() -> Iterator[None]:
-    """Give the `with` block a Prefect API: PREFECT_API_URL if set, else a temporary one.
+    """Give the `with` block a Prefect API: the configured one, else a temporary server.
 
-    The temporary server is the one Prefect itself would start (uvicorn, no UI), but
-    started by us so that it dies with this process: Prefect's own outlives a SIGKILLed
-    `newswatch run` (about 250 MB, until reboot).
+    The temporary server (`prefect server start --no-services --no-ui`, data under the
+    Prefect home in force) is started by us so that it dies with this process: the one
+    Prefect starts by itself outlives a SIGKILLed `newswatch run` (about 250 MB, until
+    reboot). It has no UI and is gone when the block ends, so no "View at" link is
+    printed for it.
     """
-    if os.environ.get("PREFECT_API_URL"):
+    from newswatch.runtime import configured_api_url, prefect_home
+
+    if configured_api_url():
         yield
         return
-    import importlib.util
-
-    spec = importlib.util.find_spec("prefect")
-    assert spec is not None and spec.origin is not None, "prefect is a dependency"
-    env = {
-        **os.environ,
-        "PREFECT_UI_ENABLED": "0",
-        "PREFECT__SERVER_EPHEMERAL": "1",
-        "PREFECT__SERVER_FINAL": "1",
-    }
-    home = Path(os.environ["PREFECT_HOME"])
-    app_dir = str(Path(spec.origin).parent.parent)
+    home = prefect_home()
+    home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PREFECT_HOME": str(home)}
     for _attempt in range(_PORT_ATTEMPTS):
         port = _free_port()
         api_url = f"http://127.0.0.1:{port}/api"
-        command = [
-            sys.executable, "-m", "uvicorn",
-            "--app-dir", app_dir,
-            "--factory", "prefect.server.api.server:create_app",
-            "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "error", "--lifespan", "on",
-        ]  # fmt: skip
+        command = [*_server_command(port, ui=False), "--no-services"]
         proc = _start_dying_child(command, env, home / "temporary-server.log")
         try:
             wait_for_health(api_url, SERVER_START_TIMEOUT, proc)
             break
         except PrefectServerError:
-            # uvicorn exits 3 when start-up fails: another process took the port between
-            # our probe and its bind, or another run's server was migrating a fresh
-            # database at the same moment. Both pass on a second try, as in Prefect.
-            if proc.poll() != _UVICORN_STARTUP_FAILED:
+            # Start-up fails when another process took the port between our probe and
+            # its bind, or another run's server was migrating a fresh database at the
+            # same moment. Both pass on a second try, as in Prefect.
+            if proc.poll() is None:
                 _stop_child(proc)
                 raise
     else:
@@ -221,9 +223,10 @@ def temporary_prefect_api() -> Iterator[None]:
             f"see {home / 'temporary-server.log'}"
         )
     try:
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 
-        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        # An empty UI URL: Prefect then prints no link to a server about to vanish.
+        with temporary_settings(updates={PREFECT_API_URL: api_url, PREFECT_UI_URL: ""}):
             try:
                 yield
             finally:
@@ -269,133 +272,6 @@ def stop_process_group(proc: subprocess.Popen[bytes], grace: float = SERVER_STOP
     proc.wait(timeout=10)
 
 
-def _newswatch_runner(drain_seconds: float) -> Any:
-    """A Prefect Runner that drains on SIGTERM/SIGINT and says which runs it skipped."""
-    from prefect.client.orchestration import get_client
-    from prefect.runner import Runner
-
-    class NewswatchRunner(Runner):
-        """Runner.handle_sigterm cancels runs in flight; this one lets them finish first."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.draining = False
-            self.shutdown_tasks: list[asyncio.Task[None]] = []
-            self.watch_by_deployment: dict[str, str] = {}
-
-        async def __aenter__(self) -> Any:
-            entered = await super().__aenter__()
-            self._report_skipped_runs()
-            return entered
-
-        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
-            # A signal handler runs in the main thread, which is running the Runner's
-            # event loop: schedule the shutdown there instead of blocking the loop.
-            loop = asyncio.get_running_loop()
-            if self.draining:
-                print("newswatch serve: second signal, cancelling runs in flight", flush=True)
-                self.shutdown_tasks.append(loop.create_task(self._stop_now()))
-                return
-            self.draining = True
-            self.shutdown_tasks.append(loop.create_task(self._drain_then_stop(drain_seconds)))
-
-        async def _stop_now(self) -> None:
-            if not self.started:
-                return
-            try:
-                # astop cancels leftover runs through the API; without an answering API
-                # (the server died with a killed supervisor) it would retry for ever.
-                await asyncio.wait_for(self.astop(), RUNNER_STOP_TIMEOUT)
-            except Exception:
-                print(
-                    "newswatch serve: the Prefect API does not answer; "
-                    "ending the run processes directly",
-                    flush=True,
-                )
-                _end_own_process_group()
-
-        def _runs_in_flight(self) -> int:
-            # Prefect keeps no public count of its run processes; without the private
-            # map (another Prefect version) we fall back to Prefect's own cancel-at-once.
-            manager = getattr(self, "_process_manager", None)
-            return len(manager.flow_run_ids()) if manager is not None else 0
-
-        async def _drain_then_stop(self, grace: float) -> None:
-            self.stopping = True  # the poller submits nothing new from here on
-            poller = getattr(self, "_scheduled_run_poller", None)
-            if poller is not None:
-                poller.stopping = True
-            waiting = self._runs_in_flight()
-            if waiting:
-                print(
-                    f"newswatch serve: stopping; waiting up to {grace:.0f}s for "
-                    f"{waiting} run(s) in flight to finish (signal again to cancel them)",
-                    flush=True,
-                )
-            deadline = time.monotonic() + grace
-            while self._runs_in_flight() and time.monotonic() < deadline:
-                await asyncio.sleep(0.5)
-            left = self._runs_in_flight()
-            if left:
-                print(
-                    f"newswatch serve: {left} run(s) still running after {grace:.0f}s; "
-                    "cancelling them (open transactions roll back, the next run redoes them)",
-                    flush=True,
-                )
-            elif waiting:
-                print("newswatch serve: runs in flight finished; stopping", flush=True)
-            await self._stop_now()
-
-        def _report_skipped_runs(self) -> None:
-            # Prefect logs a refused run only by its id ("Aborted submission of flow run
-            # '<uuid>': Server returned a non-pending state 'CANCELLED'"); say which watch
-            # it was and why. Without the private proposer this line is simply missing.
-            proposer = getattr(self, "_state_proposer", None)
-            propose = getattr(proposer, "propose_pending", None)
-            if proposer is None or propose is None:
-                return
-
-            async def propose_pending(flow_run: Any) -> bool:
-                accepted = bool(await propose(flow_run))
-                if not accepted:
-                    await self._say_skipped(flow_run)
-                return accepted
-
-            proposer.propose_pending = propose_pending
-
-        async def _say_skipped(self, flow_run: Any) -> None:
-            watch = self.watch_by_deployment.get(str(flow_run.deployment_id), "?")
-            reason = "refused by the server"
-            try:
-                async with get_client() as client:
-                    state = (await client.read_flow_run(flow_run.id)).state
-                if state is not None:
-                    reason = f"{state.name}: {state.message or 'no reason given'}"
-            except Exception:  # the line matters more than its detail
-                pass
-            if "concurrency" in reason.lower():
-                reason += " (the previous run of this watch is still going)"
-            print(
-                f"newswatch serve: skipped run '{flow_run.name}' of watch {watch}: {reason}",
-                flush=True,
-            )
-
-    return NewswatchRunner(name=f"newswatch-serve-{os.getpid()}", pause_on_shutdown=False)
-
-
-def _end_own_process_group() -> None:
-    """Last resort of the Runner process: SIGTERM, then SIGKILL, its whole group (itself too).
-
-    The Runner leads a session of its own; its run processes and their Dask workers are
-    in its process group, so nothing outlives it.
-    """
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    with suppress(ProcessLookupError):
-        os.killpg(0, signal.SIGTERM)
-    time.sleep(RUN_PROCESS_STOP_GRACE)
-    os.killpg(0, signal.SIGKILL)
-
-
 def _deployments(planned: Sequence[ServedWatch], db_path: str) -> list[Any]:
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 
@@ -413,28 +289,32 @@ def _deployments(planned: Sequence[ServedWatch], db_path: str) -> list[Any]:
             ),
             description=w.description,
             tags=["newswatch"],
+            # A stopping `serve` pauses its schedules (see _drain); serving again resumes them.
+            paused=False,
         )
         for w in planned
     ]
 
 
 def _run_runner(planned: Sequence[ServedWatch], db_path: str, api_url: str) -> None:
-    """The Runner process: register one deployment per watch and serve until told to stop."""
+    """The Runner process: register one deployment per watch and serve until SIGTERM.
+
+    Prefect's own Runner, through its public methods; on SIGTERM it cancels what is
+    still running and returns. The draining happens in the supervisor, before that.
+    """
+    from prefect.runner import Runner
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     os.environ["PREFECT_API_URL"] = api_url  # for the run processes the Runner starts
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
-        runner = _newswatch_runner(DRAIN_SECONDS)
+        runner = Runner(name=f"newswatch-serve-{os.getpid()}", pause_on_shutdown=False)
         deployments = _deployments(planned, db_path)  # sync: to_deployment dispatches
 
         async def main() -> None:
-            for w, deployment in zip(planned, deployments, strict=True):
-                deployment_id = await runner.aadd_deployment(deployment)
-                runner.watch_by_deployment[str(deployment_id)] = w.name
+            for deployment in deployments:
+                await runner.aadd_deployment(deployment)
             for w in planned:
                 print(f"newswatch serve: watch {w.name} on cron '{w.cron}' (UTC)", flush=True)
-            # Runner.start installs handle_sigterm for SIGTERM; SIGINT gets the same drain.
-            signal.signal(signal.SIGINT, runner.handle_sigterm)
             await runner.start()
 
         asyncio.run(main())
@@ -466,8 +346,153 @@ class _Stop(Exception):
     """A stop signal arrived before the Runner was started."""
 
 
+class _ServedRuns:
+    """What the supervisor asks the Prefect API about the served watches' flow runs."""
+
+    def __init__(self, planned: Sequence[ServedWatch], api_url: str) -> None:
+        from newswatch.flows.monitor import monitor
+
+        self.api_url = api_url
+        self.names = {f"{monitor.name}/{w.name}": w.name for w in planned}
+        self.watch_by_deployment: dict[str, str] = {}
+
+    @contextmanager
+    def _client(self) -> Iterator[Any]:
+        from prefect.client.orchestration import get_client
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        # Settings are context variables, which threads do not inherit: set them here.
+        with (
+            temporary_settings(updates={PREFECT_API_URL: self.api_url}),
+            get_client(sync_client=True) as client,
+        ):
+            yield client
+
+    def deployment_ids(self, client: Any) -> list[Any]:
+        """The served deployments' ids (once the Runner has registered them)."""
+        from prefect.exceptions import ObjectNotFound
+
+        for full_name, watch in self.names.items():
+            if watch in self.watch_by_deployment.values():
+                continue
+            with suppress(ObjectNotFound):
+                deployment = client.read_deployment_by_name(full_name)
+                self.watch_by_deployment[str(deployment.id)] = watch
+        return list(self.watch_by_deployment)
+
+    def runs(self, client: Any, states: Sequence[str]) -> list[Any]:
+        from prefect.client.schemas.filters import (
+            DeploymentFilter,
+            DeploymentFilterId,
+            FlowRunFilter,
+            FlowRunFilterState,
+            FlowRunFilterStateType,
+        )
+        from prefect.client.schemas.objects import StateType
+
+        ids = self.deployment_ids(client)
+        if not ids:
+            return []
+        return list(
+            client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(any_=[StateType(s) for s in states])
+                    )
+                ),
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=ids)),
+            )
+        )
+
+    def in_flight(self) -> int:
+        """Runs of the served watches that are pending or running."""
+        with self._client() as client:
+            return len(self.runs(client, ["PENDING", "RUNNING", "CANCELLING"]))
+
+    def pause(self) -> None:
+        """Pause the schedules: the server creates no new runs and drops scheduled ones."""
+        with self._client() as client:
+            for deployment_id in self.deployment_ids(client):
+                client.pause_deployment(deployment_id)
+
+    def report_skipped(self, stop: threading.Event, every: float = 2.0) -> None:
+        """Print one line per run the server refused (never started), naming the watch.
+
+        Prefect logs a refused run only by its id ("Aborted submission of flow run
+        '<uuid>'"); this says which watch it was and why.
+        """
+        seen: set[str] | None = None
+        while not stop.wait(every):
+            try:
+                with self._client() as client:
+                    refused = [r for r in self.runs(client, ["CANCELLED"]) if r.run_count == 0]
+            except Exception:  # the API may be starting or stopping; ask again later
+                continue
+            fresh = [r for r in refused if seen is not None and str(r.id) not in seen]
+            seen = (seen or set()) | {str(r.id) for r in refused}
+            for run in fresh:
+                watch = self.watch_by_deployment.get(str(run.deployment_id), "?")
+                state = run.state
+                reason = f"{state.name}: {state.message or 'no reason given'}" if state else "?"
+                if "concurrency" in reason.lower():
+                    reason += " (the previous run of this watch is still going)"
+                print(
+                    f"newswatch serve: skipped run '{run.name}' of watch {watch}: {reason}",
+                    flush=True,
+                )
+
+
+def _drain(runner: subprocess.Popen[bytes], served: _ServedRuns, grace: float) -> None:
+    """Stop taking runs, let runs in flight finish (up to `grace` s), then stop the Runner.
+
+    Prefect's Runner, left to itself, cancels every run in flight at once on SIGTERM.
+    """
+    try:
+        served.pause()
+        waiting = served.in_flight()
+    except Exception as exc:  # no answering API: nothing to wait for through it
+        print(f"newswatch serve: the Prefect API does not answer ({exc})", flush=True)
+        waiting = 0
+    if waiting:
+        print(
+            f"newswatch serve: stopping; waiting up to {grace:.0f}s for "
+            f"{waiting} run(s) in flight to finish (signal again to cancel them)",
+            flush=True,
+        )
+        deadline = time.monotonic() + grace
+        left = waiting
+        while left and time.monotonic() < deadline and runner.poll() is None:
+            time.sleep(0.5)
+            with suppress(Exception):
+                left = served.in_flight()
+        if left and runner.poll() is None:
+            print(
+                f"newswatch serve: {left} run(s) still running after {grace:.0f}s; "
+                "cancelling them (open transactions roll back, the next run redoes them)",
+                flush=True,
+            )
+        elif not left:
+            print("newswatch serve: runs in flight finished; stopping", flush=True)
+    _stop_runner(runner)
+
+
+def _stop_runner(runner: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the Runner (it cancels what still runs); end its group if it hangs."""
+    with suppress(ProcessLookupError):
+        os.kill(runner.pid, signal.SIGTERM)
+    try:
+        runner.wait(timeout=RUNNER_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # Cancelling goes through the API; without one the Runner would retry for ever.
+        print(
+            "newswatch serve: the Runner does not stop; ending its run processes directly",
+            flush=True,
+        )
+        stop_process_group(runner, grace=RUN_PROCESS_STOP_GRACE)
+
+
 def _supervise(planned: Sequence[ServedWatch], db_path: str, api_url: str) -> int:
-    """Run the Runner in its own session; forward stop signals to it; wait for it."""
+    """Run the Runner in its own session; drain on the first stop signal; wait for it."""
     ui_url = os.environ.get("PREFECT_UI_URL") or api_url.removesuffix("/api")
     print(f"newswatch serve: Prefect UI at {ui_url}", flush=True)
     plan = {
@@ -480,26 +505,45 @@ def _supervise(planned: Sequence[ServedWatch], db_path: str, api_url: str) -> in
         stdin=subprocess.DEVNULL,
         start_new_session=True,  # out of the terminal's process group: Ctrl-C is ours
     )
-
-    def forward(signum: int, frame: object) -> None:
-        # Each signal becomes one SIGTERM to the Runner: the first drains, the second
-        # cancels the runs still in flight.
-        with suppress(ProcessLookupError):
-            os.kill(runner.pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
+    signals: queue.SimpleQueue[int] = queue.SimpleQueue()
+    signal.signal(signal.SIGTERM, lambda signum, frame: signals.put(signum))
+    signal.signal(signal.SIGINT, lambda signum, frame: signals.put(signum))
+    stop_reporting = threading.Event()
+    served = _ServedRuns(planned, api_url)
+    reporter = threading.Thread(target=served.report_skipped, args=(stop_reporting,), daemon=True)
+    reporter.start()
+    drainer: threading.Thread | None = None
     try:
+        while runner.poll() is None:
+            try:
+                signals.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if drainer is None:
+                stop_reporting.set()
+                drainer = threading.Thread(
+                    target=_drain, args=(runner, served, DRAIN_SECONDS), daemon=True
+                )
+                drainer.start()
+            else:
+                print("newswatch serve: second signal, cancelling runs in flight", flush=True)
+                _stop_runner(runner)
+        if drainer is not None:
+            drainer.join(timeout=RUNNER_STOP_TIMEOUT)
         return runner.wait()
     finally:
+        stop_reporting.set()
         if runner.poll() is None:  # we are leaving on an error of our own
             stop_process_group(runner, grace=DRAIN_SECONDS)
 
 
-def serve_watches(watch_files: Sequence[str], *, db_path: str, cron: str | None) -> int:
+def serve_watches(
+    watch_files: Sequence[str], *, db_path: str, cron: str | None, api_url: str | None
+) -> int:
     """Serve the watches until SIGINT/SIGTERM; returns the exit code.
 
-    Raises `ServeError` for a bad cron expression or two watches with one name.
+    `api_url` is the configured Prefect API; None starts a private server. Raises
+    `ServeError` for a bad cron expression or two watches with one name.
     """
     planned = plan_watches(watch_files, cron)
 
@@ -511,13 +555,12 @@ def serve_watches(watch_files: Sequence[str], *, db_path: str, cron: str | None)
     signal.signal(signal.SIGINT, stop)
     code = 0
     try:
-        external = os.environ.get("PREFECT_API_URL")
-        if external:
-            code = _supervise(planned, db_path, external)
+        if api_url:
+            code = _supervise(planned, db_path, api_url)
         else:
             print("newswatch serve: starting a private Prefect server on 127.0.0.1", flush=True)
-            with private_prefect_server() as api_url:
-                code = _supervise(planned, db_path, api_url)
+            with private_prefect_server() as private_url:
+                code = _supervise(planned, db_path, private_url)
     except _Stop:
         pass
     finally:

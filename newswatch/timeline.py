@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from newswatch.domain import StoredEvent
+from newswatch.output import format_rows
 from newswatch.storage.db import read_session
 from newswatch.storage.events import events_timeline
 
@@ -52,17 +54,42 @@ def timeline_table(events: Sequence[StoredEvent]) -> Table:
     return table
 
 
+TIMELINE_COLUMNS = (
+    "event_id", "day", "kind", "status", "historical", "who_says_so",
+    "independent_sources", "copies", "summary",
+)  # fmt: skip
+
+
+def timeline_rows(events: Sequence[StoredEvent]) -> list[tuple[object, ...]]:
+    """One row per event, for CSV and JSON output (columns: TIMELINE_COLUMNS)."""
+    return [
+        (
+            e.event_id,
+            event_day(e),
+            e.event_type,
+            e.status,
+            e.historical,
+            e.asserted_by,
+            e.independent_sources,
+            e.copies,
+            e.summary,
+        )
+        for e in events
+    ]
+
+
 def print_timeline(
     db_path: str | Path,
     *,
-    since: str | None = None,
+    since: date | None = None,
     kinds: Sequence[str] | None = None,
     statuses: Sequence[str] | None = None,
     watch: str | None = None,
     include_history: bool = True,
+    fmt: str = "table",
     console: Console | None = None,
 ) -> int:
-    """Print the events of the database as a table; returns the exit code."""
+    """Print the events of the database as a table, CSV or JSON; returns the exit code."""
     with read_session(db_path) as con:
         events = events_timeline(
             con,
@@ -72,5 +99,8 @@ def print_timeline(
             statuses=statuses,
             include_history=include_history,
         )
-    (console or Console(width=160)).print(timeline_table(events))
+    if fmt == "table":
+        (console or Console(width=160)).print(timeline_table(events))
+    else:
+        print(format_rows(TIMELINE_COLUMNS, timeline_rows(events), fmt))
     return 0

@@ -8,6 +8,7 @@ the lock. `newswatch query` between runs therefore always gets in.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
 import time
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 # How long a writer waits for another process's lock before giving up. Chosen so that a
 # second `newswatch run` waits out a typical write transaction (well under a second here)
 # yet never hangs a cron slot.
-LOCK_WAIT_SECONDS = 30.0
+LOCK_WAIT_SECONDS = float(os.environ.get("NEWSWATCH_DB_LOCK_WAIT", "30"))
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -54,8 +55,9 @@ def _open(path: str | Path, *, read_only: bool, wait_seconds: float) -> duckdb.D
                 raise DatabaseError(f"{path}: cannot open database: {exc}") from None
             if time.monotonic() >= deadline:
                 raise DatabaseBusyError(
-                    f"{path}: the database is busy (another newswatch process is writing); "
-                    f"waited {wait_seconds:.0f}s"
+                    f"{path}: the database is busy: another process holds it (a newswatch "
+                    "run, or a program reading this file itself; readers should open the "
+                    f"read copy, *.read.duckdb); waited {wait_seconds:.0f}s"
                 ) from None
             time.sleep(delay + random.uniform(0, delay))
             delay = min(delay * 2, 1.0)

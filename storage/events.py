@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -183,7 +183,7 @@ def events_timeline(
     con: duckdb.DuckDBPyConnection,
     *,
     watch: str | None = None,
-    since: str | None = None,
+    since: date | None = None,
     kinds: Sequence[str] | None = None,
     statuses: Sequence[str] | None = None,
     include_history: bool = True,
@@ -195,7 +195,7 @@ def events_timeline(
         where.append("watch = ?")
         params.append(watch)
     if since:
-        where.append("coalesce(event_date, date_latest, date_earliest) >= CAST(? AS DATE)")
+        where.append("coalesce(event_date, date_latest, date_earliest) >= ?")
         params.append(since)
     if kinds:
         where.append("event_type IN (SELECT unnest(?))")
