@@ -6,12 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck unit bench format clean
+.PHONY: demo test check lint typecheck unit bench format clean constraints upgrade-check
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every dependency to the versions the tests passed with, so a
+# fresh clone, CI and the wheel test all install the same thing.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 ## The main job: the whole pipeline offline on the bundled sample site.
@@ -37,5 +39,23 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## Rewrite constraints.txt from the venv (after an upgrade that passed `make test`).
+constraints: $(STAMP)
+	{ echo "# What CI and 'make' install: the versions the test suite passed with (pip freeze of"; \
+	  echo "# the dev venv, minus newswatch). Regenerate with 'make constraints'; see README, Upgrading."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^newswatch'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+## The newest releases of every dependency (no constraints) in a scratch venv: lint-free
+## unit-level tests (everything not marked slow). CI runs it weekly.
+UPGRADE_VENV ?= .venv-upgrade
+upgrade-check:
+	rm -rf $(UPGRADE_VENV)
+	$(PYTHON) -m venv $(UPGRADE_VENV)
+	$(UPGRADE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(UPGRADE_VENV)/bin/python -m pip install --quiet --upgrade -e '.[dev]'
+	$(UPGRADE_VENV)/bin/python -m pip freeze --exclude-editable | grep -iE '^(prefect|duckdb|trafilatura|httpx|sqlalchemy|fastapi|datasketch|pydantic)=='
+	$(UPGRADE_VENV)/bin/python -m pytest -q -m 'not slow'
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-upgrade build *.egg-info .pytest_cache .mypy_cache .ruff_cache
