@@ -60,7 +60,9 @@ def main(argv: list[str]) -> int:
             db_mb = db.stat().st_size / 1e6
             copy_mb = copy.stat().st_size / 1e6
             median = statistics.median(times)
-            print(f"{articles:>9} {db_mb:>8.1f} {copy_mb:>8.1f} {median:>10.3f} {copy_mb / median:>7.0f}")
+            print(
+                f"{articles:>9} {db_mb:>8.1f} {copy_mb:>8.1f} {median:>10.3f} {copy_mb / median:>7.0f}"
+            )
     return 0
 
 
