@@ -66,8 +66,12 @@ def configure_prefect_env() -> str | None:
     temporary server's database) goes under newswatch's home, while the user's profiles
     file, if any, is still read for its other settings.
     """
+    from prefect.context import refresh_global_settings_context
     from prefect.settings import get_current_settings
 
+    # Prefect reads its settings once, when imported; the environment may have changed
+    # since (a process forked from one that imported Prefect), so have it read them now.
+    refresh_global_settings_context()
     url = configured_api_url()
     if url or any(os.environ.get(name) for name in _USER_PREFECT_CHOICES):
         return url
@@ -79,9 +83,6 @@ def configure_prefect_env() -> str | None:
     if profiles.exists():
         os.environ.setdefault("PREFECT_PROFILES_PATH", str(profiles))
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    from prefect.context import refresh_global_settings_context
-
-    # Prefect read its settings when imported above; have it read them again.
     refresh_global_settings_context()
     return None
 
