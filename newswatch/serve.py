@@ -58,7 +58,7 @@ _CHILD = (sys.executable, "-m", "newswatch.serve")
 # SIGTERM, then this long before SIGKILL, for the private server's process group.
 SERVER_STOP_GRACE = 20.0
 # Prefect's own cancel gives a run process 30 s between SIGTERM and SIGKILL; beyond this
-# the API is taken as gone and the Runner ends its run processes itself.
+# the API is taken as gone and the supervisor ends the Runner's whole process group.
 RUNNER_STOP_TIMEOUT = 45.0
 RUN_PROCESS_STOP_GRACE = 10.0
 # How often a temporary server is tried (a port taken between probe and bind).

@@ -63,6 +63,8 @@ def test_the_wheel_installs_one_top_level_package_with_its_data(wheel: Path) -> 
     assert any(n.startswith("newswatch/demo/") and n.endswith(".toml") for n in names)
 
 
+# Installing ~150 packages into a new venv, then the demo: minutes on a busy machine.
+@pytest.mark.timeout(1500)
 def test_the_installed_command_runs_the_demo_from_an_empty_folder(
     wheel: Path, tmp_path: Path
 ) -> None:
