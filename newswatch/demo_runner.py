@@ -51,7 +51,10 @@ def run_demo(db_path: str, *, fresh: bool = True, console: Console | None = None
     out = console or Console(width=160)
     db = Path(db_path)
     if fresh:
-        for stale in [db, Path(f"{db}.wal"), *db.parent.glob(f"{db.name}.*.lock")]:
+        from newswatch.storage.read_copy import read_copy_path
+
+        stale_files = [db, Path(f"{db}.wal"), read_copy_path(db)]
+        for stale in [*stale_files, *db.parent.glob(f"{db.name}.*.lock")]:
             stale.unlink(missing_ok=True)
     half = {"on": True}
     site = LocalSite(
