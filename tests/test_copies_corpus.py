@@ -14,7 +14,7 @@ import pytest
 
 from newswatch.storage.db import ensure_schema, write_session
 from tests.conftest import CORPUS, require
-from tests.test_copies_support import (
+from tests.support.copies import (
     CorpusPage,
     found_pairs,
     ingest,

@@ -17,8 +17,8 @@ import pytest
 from newswatch.config import RuntimeConfig
 from newswatch.flows.runners import TaskRunnerError, check_task_runner
 from newswatch.serve import private_prefect_server
-from tests.loopback import LoopbackServer
-from tests.newssite import NewsSite, write_watch
+from tests.support.loopback import LoopbackServer
+from tests.support.newssite import NewsSite, write_watch
 
 
 @pytest.fixture(scope="module")

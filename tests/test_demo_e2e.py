@@ -18,7 +18,7 @@ import pytest
 
 from newswatch.html_report import STATUS_COLOURS
 from newswatch.storage.query import query_session, run_query
-from tests.screenshots import blobs, chromium, screenshot
+from tests.support.screenshots import blobs, chromium, screenshot
 
 pytestmark = pytest.mark.slow
 

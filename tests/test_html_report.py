@@ -26,7 +26,7 @@ from newswatch.html_report import (
 )
 from newswatch.storage.db import ensure_schema, write_session
 from newswatch.storage.report_queries import ReportContact
-from tests.screenshots import blobs, chromium, screenshot
+from tests.support.screenshots import blobs, chromium, screenshot
 
 WATCH = "trump-putin"
 HOSTILE_TITLE = "<script>alert(1)</script>"

@@ -22,8 +22,9 @@ from newswatch.storage.db import DatabaseBusyError
 from newswatch.storage.locks import watch_run_lock
 from newswatch.storage.query import query_session, run_query
 from tests.conftest import CORPUS, require
-from tests.loopback import Reply, Request
-from tests.test_reliability_harness import (
+from tests.support.loopback import Reply, Request
+from tests.support.reliability import (
+    INTEGRITY,
     CliResult,
     cli_env,
     corpus_site,
@@ -32,7 +33,6 @@ from tests.test_reliability_harness import (
     run_newswatch,
     start_newswatch,
 )
-from tests.test_reliability_kill import INTEGRITY
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

@@ -22,8 +22,8 @@ import duckdb
 import pytest
 
 from tests.conftest import CORPUS, require
-from tests.loopback import LoopbackServer, Reply, Request
-from tests.test_reliability_harness import (
+from tests.support.loopback import LoopbackServer, Reply, Request
+from tests.support.reliability import (
     CliResult,
     PrefectApi,
     SmtpInbox,
@@ -33,7 +33,6 @@ from tests.test_reliability_harness import (
     corpus_watch,
     run_newswatch,
 )
-from tests.test_reliability_harness import prefect_api as prefect_api  # fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
