@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import CORPUS, require
+from tests.support.corpus import CORPUS
 from tests.support.loopback import LoopbackServer, Reply, Request
 from tests.support.reliability import (
     CliResult,
@@ -86,7 +86,6 @@ class SecretRuns:
 def secret_runs(
     tmp_path_factory: pytest.TempPathFactory, prefect_api: PrefectApi
 ) -> Iterator[SecretRuns]:
-    require(CORPUS / "feed-2.xml")
     work = tmp_path_factory.mktemp("secrets")
     home = work / "home"
     with (
