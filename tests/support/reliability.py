@@ -169,12 +169,16 @@ def run_newswatch(
 
 
 def group_members(pgid: int) -> list[str]:
-    """Command lines of the processes still in a process group (Linux /proc)."""
+    """Command lines of the processes still running in a process group (Linux /proc).
+
+    Zombies do not count: they have exited and only wait to be reaped (an orphan's by init).
+    """
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid:  # the field after state and ppid is the group
+            # fields: state, ppid, process group, ...
+            if int(fields[2]) == pgid and fields[0] != "Z":
                 cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
                 found.append(cmdline.decode(errors="replace").strip())
         except (OSError, IndexError, ValueError):
