@@ -168,5 +168,16 @@ def test_second_run_of_a_watch_waits_then_gives_up(tmp_path: Path) -> None:
 
 def test_runs_of_different_watches_do_not_block_each_other(tmp_path: Path) -> None:
     db = tmp_path / "n.duckdb"
-    with watch_run_lock(db, "a"), watch_run_lock(db, "b", wait_seconds=0):
-        pass
+    held: list[str] = []
+    with watch_run_lock(db, "a", wait_seconds=0):
+        held.append("a")
+        with watch_run_lock(db, "b", wait_seconds=0):
+            held.append("b")
+            # Both locks are really held: a second run of either watch is turned away.
+            for watch in ("a", "b"):
+                with (
+                    pytest.raises(RunInProgressError, match=f"watch '{watch}'"),
+                    watch_run_lock(db, watch, wait_seconds=0),
+                ):
+                    held.append(f"second {watch}")
+    assert held == ["a", "b"]
