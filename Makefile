@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck unit bench format clean
+.PHONY: demo test check lint typecheck unit tests bench format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/newswatch demo
 
-## All checks: lint, format, types, tests (what CI runs).
-test: $(STAMP) lint typecheck unit
+## All checks: lint, format, types and every test (what CI runs).
+test: $(STAMP) lint typecheck tests
 
 check: test
 
@@ -30,8 +30,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+## Every test, the slow end-to-end ones included (Prefect flows, subprocesses, kills).
+tests: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## The fast tests only (no test marked `slow`): a quick check while working.
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 format: $(STAMP)
 	$(BIN)/ruff format .
