@@ -79,7 +79,6 @@ def test_dask_without_a_prefect_server_is_refused_with_a_clear_message() -> None
 def test_a_local_dask_cluster_of_two_workers_stores_what_the_default_runner_stores(
     tmp_path: Path, prefect_api: str, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("prefect_dask", reason="prefect-dask is not installed (newswatch[dask])")
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from newswatch.flows.monitor import monitor

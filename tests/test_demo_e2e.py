@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import PIL.Image
 import pytest
 
 from newswatch.html_report import STATUS_COLOURS
@@ -142,14 +143,16 @@ def test_readme_has_queries_for_every_view() -> None:
         assert f"FROM {view}" in text
 
 
-@pytest.mark.skipif(chromium() is None, reason="no chromium binary (apt-get install chromium)")
+@pytest.mark.skipif(
+    chromium() is None,
+    reason="needs the system tool chromium (headless), not installed: apt-get install chromium",
+)
 def test_report_screenshot_shows_the_timeline(demo_db: Path, tmp_path: Path) -> None:
-    image_mod = pytest.importorskip("PIL.Image", reason="Pillow is needed to read the screenshot")
     out = tmp_path / "report.html"
     result = cli("report", "--db", str(demo_db), "--out", str(out))
     assert result.returncode == 0, result.stderr
     png = screenshot(out, tmp_path)
-    image = image_mod.open(png).convert("RGB")
+    image = PIL.Image.open(png).convert("RGB")
     chart = np.asarray(image.crop((0, 0, image.width, int(image.height * 0.6))))
     # Confirmed contacts are drawn as green markers (plus one in the legend).
     assert blobs(chart, STATUS_COLOURS["confirmed"]) >= 2

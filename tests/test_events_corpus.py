@@ -15,20 +15,17 @@ import pytest
 from newswatch.config import load_watch
 from newswatch.domain import Mention, StoredEvent
 from newswatch.evaluation import EvaluationReport, evaluate, parse_labels
+from newswatch.extractors import clean
 from newswatch.extractors.events import extractor_for
 from newswatch.extractors.resolution import resolve_events
+from tests.support.corpus import CORPUS
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def report() -> EvaluationReport:
-    from tests.support.corpus import CORPUS
-
     corpus = CORPUS
-    clean = pytest.importorskip(
-        "newswatch.extractors.clean", reason="the clean stage is not available"
-    )
     watch = load_watch(REPO / "deployments" / "watches" / "trump-putin.toml")
     extractor = extractor_for(watch)
     raw = json.loads((corpus / "labels.json").read_text(encoding="utf-8"))
