@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck unit bench format clean constraints upgrade-check
+.PHONY: demo test check lint typecheck unit tests bench format clean constraints upgrade-check
 
 # constraints.txt pins every dependency to the versions the tests passed with, so a
 # fresh clone, CI and the wheel test all install the same thing.
@@ -20,8 +20,8 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/newswatch demo
 
-## All checks: lint, format, types, tests (what CI runs).
-test: $(STAMP) lint typecheck unit
+## All checks: lint, format, types and every test (what CI runs).
+test: $(STAMP) lint typecheck tests
 
 check: test
 
@@ -32,8 +32,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+## Every test, the slow end-to-end ones included (Prefect flows, subprocesses, kills).
+tests: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## The fast tests only (no test marked `slow`): a quick check while working.
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -1,4 +1,4 @@
-"""Clean-stage quality on the shared corpus, scored against tests/golden/clean/*.json.
+"""Clean-stage quality on the shared corpus, scored against bench/golden/clean/*.json.
 
 Figures (goal in brackets):
 - junk lines left [0]: golden junk substrings (nav, widgets, sidebar teasers, comment
@@ -24,11 +24,12 @@ from urllib.parse import urlsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchdata import CORPUS, GOLDEN_CLEAN, SEEDS  # noqa: E402
+
 from newswatch.domain import Article  # noqa: E402
 from newswatch.extractors.clean import clean_page  # noqa: E402
-from tests.conftest import CORPUS, SEEDS  # noqa: E402
 
-GOLDEN = REPO / "tests" / "golden" / "clean"
+GOLDEN = GOLDEN_CLEAN
 # Seed file behind each seed page (corpus README: pages 003/004/005/008/009 carry seeds 001/000/004/002/003).
 SEED_OF_PAGE = {"003": "001", "004": "000", "005": "004", "008": "002", "009": "003"}
 # A seed line this long is a sentence of news (or of filler); shorter ones are headings or junk.

@@ -20,9 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import trafilatura  # noqa: E402
+from benchdata import BENCHMARK, CORPUS  # noqa: E402
 
 from newswatch.extractors.clean import clean_page  # noqa: E402
-from tests.conftest import BENCHMARK, CORPUS  # noqa: E402
 
 
 def load_pages() -> list[tuple[str, str]]:

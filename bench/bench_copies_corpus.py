@@ -31,6 +31,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
+from benchdata import (  # noqa: E402
+    CORPUS,
+    CorpusPage,
+    corpus_text_source,
+    found_pairs,
+    ingest,
+    load_corpus,
+    stored_groups,
+    true_pairs,
+)
 
 from newswatch.extractors.fingerprint import (  # noqa: E402
     NEAR_COPY_THRESHOLD,
@@ -41,15 +51,6 @@ from newswatch.extractors.fingerprint import (  # noqa: E402
     normalise_text,
 )
 from newswatch.storage.db import ensure_schema, write_session  # noqa: E402
-from tests.test_copies_support import (  # noqa: E402
-    CorpusPage,
-    corpus_text_source,
-    found_pairs,
-    ingest,
-    load_corpus,
-    stored_groups,
-    true_pairs,
-)
 
 
 def shingle_set(text: str, size: int) -> set[tuple[str, ...]]:
@@ -218,7 +219,7 @@ def main() -> None:
     args = sys.argv[1:]
     raw = "--trafilatura" in args
     paths = [a for a in args if not a.startswith("--")]
-    corpus = Path(paths[0]) if paths else REPO.parent / "shared" / "corpus"
+    corpus = Path(paths[0]) if paths else CORPUS
     pages = load_corpus(corpus, use_clean_stage=not raw)
     truth = true_pairs(pages)
     source = "trafilatura.extract (forced)" if raw else corpus_text_source()

@@ -27,8 +27,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchdata import BENCHMARK  # noqa: E402
+
 from newswatch.extractors.clean import clean_page, extract_main_text  # noqa: E402
-from tests.conftest import BENCHMARK  # noqa: E402
 
 Shingle = tuple[str, ...]
 Counts = tuple[float, float, float]  # true positives, false positives, false negatives

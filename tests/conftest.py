@@ -1,37 +1,18 @@
-"""Shared fixtures: paths to ../shared, loopback servers."""
+"""Fixtures every test module may use: loopback servers, the test corpus, a Prefect API.
+
+The tests own their data: the corpus under tests/fixtures/corpus was written for them.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.loopback import LoopbackServer
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("NEWSWATCH_SHARED", REPO.parent / "shared"))
-CORPUS = SHARED / "corpus"
-SEEDS = SHARED / "seeds"
-BENCHMARK = SHARED / "benchmarks" / "article-extraction"
-
-
-def require(path: Path) -> Path:
-    """Skip the calling test with a clear reason when shared data is absent."""
-    if not path.exists():
-        pytest.skip(f"shared data not found at {path} (set NEWSWATCH_SHARED to ../shared)")
-    return path
-
-
-@pytest.fixture
-def corpus_dir() -> Path:
-    return require(CORPUS)
-
-
-@pytest.fixture
-def seeds_dir() -> Path:
-    return require(SEEDS)
+from tests.support.corpus import CORPUS
+from tests.support.loopback import LoopbackServer
+from tests.support.reliability import PrefectApi, corpus_site, prefect_server
 
 
 @pytest.fixture
@@ -41,9 +22,15 @@ def loopback() -> Iterator[LoopbackServer]:
 
 
 @pytest.fixture
-def corpus_server(corpus_dir: Path) -> Iterator[LoopbackServer]:
-    """The shared corpus served as it is, with feed links rewritten to this server."""
-    with LoopbackServer() as server:
-        server.static_root = corpus_dir
-        server.static_replace = {b"http://HOST": server.base_url.encode()}
+def corpus_server() -> Iterator[LoopbackServer]:
+    """The test corpus served as it is, with feed links rewritten to this server."""
+    with corpus_site(CORPUS) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectApi]:
+    """One private Prefect server for the whole session, started by the first test that asks."""
+    home: Path = tmp_path_factory.mktemp("prefect-server") / "home"
+    with prefect_server(home) as url:
+        yield PrefectApi(url, home)

@@ -18,8 +18,8 @@ from newswatch.alerts.errors import (
     PermanentDeliveryError,
     RetryableDeliveryError,
 )
-from tests.loopback import LoopbackServer, Reply, Request
-from tests.test_alerts_render import MESSAGE
+from tests.support.alerts import MESSAGE
+from tests.support.loopback import LoopbackServer, Reply, Request
 
 FULL_ENV = {
     "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/slacksecret",

@@ -19,8 +19,7 @@ from newswatch.alerts.slack import SlackChannel
 from newswatch.flows.delivery import Backoff, deliver_due_alerts
 from newswatch.storage.db import read_session, write_session
 from newswatch.storage.outbox import list_alerts, queue_alerts, reset_failed
-from tests.loopback import LoopbackServer, Reply, Request
-from tests.test_alerts_support import (
+from tests.support.alerts import (
     T0,
     RecordingChannel,
     add_reported_call,
@@ -28,7 +27,8 @@ from tests.test_alerts_support import (
     make_watch,
     set_status,
 )
-from tests.test_email import RecordingHandler, run_server
+from tests.support.loopback import LoopbackServer, Reply, Request
+from tests.support.mail import RecordingHandler, run_server
 
 WATCH = make_watch()
 HOOK = "/services/T1/B1/delivery-secret"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from newswatch.alerts.policy import AlertIntent, alerts_for_changes
 from newswatch.config import AlertPolicy
 from newswatch.domain import CONTACT_TYPES, EVENT_STATUSES, EVENT_TYPES
-from tests.test_alerts_support import change, make_watch, stored_event
+from tests.support.alerts import change, make_watch, stored_event
 
 WATCH = make_watch()
 POLICY = WATCH.alerts

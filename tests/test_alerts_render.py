@@ -17,33 +17,7 @@ from newswatch.alerts.render import (
     render_subject,
     render_text,
 )
-from newswatch.domain import AlertMessage
-
-MESSAGE = AlertMessage(
-    alert_id="a1b2c3d4e5f60718",
-    event_id="ev-call",
-    kind="new",
-    event_type="call",
-    participants=("alpha", "beta"),
-    participant_names=("Anna Alpha", "Boris Beta"),
-    status="confirmed",
-    previous_status=None,
-    event_date=date(2025, 3, 18),
-    date_earliest=date(2025, 3, 18),
-    date_latest=date(2025, 3, 18),
-    location="Geneva",
-    summary="Alpha and Beta spoke by phone about trade.",
-    evidence="The Alpha office said the two leaders held a phone call on Tuesday.",
-    asserted_by="the Alpha office",
-    independent_sources=2,
-    copies=1,
-    sources=(
-        ("Wire: Leaders talk", "https://wire.example/a", False),
-        ("Daily: Phone call", "https://daily.example/b?x=1&y=2", False),
-        ("copycat.example: Leaders talk", "https://copycat.example/a", True),
-    ),
-    watch="pair-watch",
-)
+from tests.support.alerts import MESSAGE
 
 EVIL = "<!channel> <!here> @here @channel <@U024BE7LH> <https://evil.example|click> & done"
 

@@ -108,7 +108,8 @@ def test_query_refuses_to_write(tmp_path: Path) -> None:
     ensure_schema(db)
     result = newswatch("query", "DELETE FROM events", "--db", str(db))
     assert result.returncode == 1
-    assert "read-only" in result.stderr.lower() or "cannot execute" in result.stderr.lower()
+    assert 'Cannot execute statement of type "DELETE"' in result.stderr
+    assert "read-only mode" in result.stderr
 
 
 def test_query_on_a_missing_database_says_so(tmp_path: Path) -> None:

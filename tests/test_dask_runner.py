@@ -17,8 +17,8 @@ import pytest
 from newswatch.config import RuntimeConfig
 from newswatch.flows.runners import TaskRunnerError, check_task_runner
 from newswatch.serve import private_prefect_server
-from tests.loopback import LoopbackServer
-from tests.newssite import NewsSite, write_watch
+from tests.support.loopback import LoopbackServer
+from tests.support.newssite import NewsSite, write_watch
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,6 @@ def test_dask_without_a_prefect_server_is_refused_with_a_clear_message() -> None
 def test_a_local_dask_cluster_of_two_workers_stores_what_the_default_runner_stores(
     tmp_path: Path, prefect_api: str, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("prefect_dask", reason="prefect-dask is not installed (newswatch[dask])")
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from newswatch.flows.monitor import monitor
@@ -115,6 +114,11 @@ def test_a_local_dask_cluster_of_two_workers_stores_what_the_default_runner_stor
 
     assert len(seen_workers) == 2
     assert summary.counts.articles_stored == 9
-    assert summary.counts.events_new >= 1
-    assert _outcome(tmp_path / "dask.duckdb") == _outcome(tmp_path / "default.duckdb")
+    # The site's nine pages tell two stories between the pair, three times each: a call and
+    # an announced meeting; the third story is about cycle lanes. (The runners must agree;
+    # the meeting's status is the extractor's business, tested elsewhere.)
+    assert summary.counts.events_new == 2
+    outcome = _outcome(tmp_path / "dask.duckdb")
+    assert [kind for kind, *_ in outcome[1]] == ["call", "meeting"]
+    assert outcome == _outcome(tmp_path / "default.duckdb")
     assert not _spawned_children()  # the cluster went away with the run

@@ -14,11 +14,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import PIL.Image
 import pytest
 
 from newswatch.html_report import STATUS_COLOURS
 from newswatch.storage.query import query_session, run_query
-from tests.screenshots import blobs, chromium, screenshot
+from tests.support.screenshots import blobs, chromium, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -68,15 +69,43 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# What the demo's second run must announce (newswatch/demo/site/labels.json): the call of
+# 2025-03-18 was planned in the backfill and held since (an update), and four contacts are
+# new, one of them the Budapest meeting that was planned and called off within the run.
+# (kind, event type, first day, status announced, previous status)
+SECOND_RUN_ALERTS = [
+    ("new", "call", "2025-05-19", "confirmed", None),
+    ("new", "call", "2025-10-16", "confirmed", None),
+    ("new", "meeting", "2025-08-15", "confirmed", None),
+    ("new", "meeting", "2025-10-16", "cancelled", None),
+    ("update", "call", "2025-03-18", "confirmed", "planned"),
+]
+# The contacts `events` lists (labels.json): first day (or range), kind, status.
+DEMO_CONTACTS = [
+    ("2025-02-12", "call", "confirmed"),
+    ("2025-03-18", "call", "confirmed"),
+    ("2025-05-19", "call", "confirmed"),
+    ("2025-08-15", "meeting", "confirmed"),
+    ("2025-10-16", "call", "confirmed"),
+    ("2025-10-16 … 2025-10-30", "meeting", "cancelled"),
+]
+
+
 def test_demo_sends_alerts_for_new_contacts_only_in_its_second_run(demo_db: Path) -> None:
     with query_session(demo_db) as con:
         runs = run_query(
             con, "SELECT alerts_enabled, alerts_queued FROM runs ORDER BY started_at"
         ).rows
-        sent = run_query(con, "SELECT count(*) FROM alerts WHERE status = 'sent'").rows[0][0]
-    assert runs[0] == (False, 0)
-    assert runs[1][0] is True and runs[1][1] > 0
-    assert sent == runs[1][1]
+        alerts = run_query(
+            con,
+            "SELECT a.kind, e.event_type, strftime(e.date_earliest, '%Y-%m-%d'), a.event_status, "
+            "a.previous_status FROM alerts a JOIN events e USING (event_id) "
+            "WHERE a.status = 'sent' ORDER BY 1, 2, 3",
+        ).rows
+        unsent = run_query(con, "SELECT count(*) FROM alerts WHERE status <> 'sent'").rows
+    assert runs == [(False, 0), (True, len(SECOND_RUN_ALERTS))]
+    assert [tuple(row) for row in alerts] == SECOND_RUN_ALERTS
+    assert unsent == [(0,)]
 
 
 def test_demo_output_shows_no_prefect_errors_after_the_run(demo_db: Path) -> None:
@@ -89,11 +118,16 @@ def test_demo_output_shows_no_prefect_errors_after_the_run(demo_db: Path) -> Non
 def test_events_lists_the_demo_contacts(demo_db: Path) -> None:
     result = cli("events", "--db", str(demo_db), "--no-history")
     assert result.returncode == 0, result.stderr
-    with query_session(demo_db) as con:
-        contacts = run_query(con, "SELECT count(*) FROM contacts WHERE NOT historical").rows[0][0]
-    assert contacts > 0
-    assert f"{contacts} event(s)" in result.stdout or "event(s)" in result.stdout
-    assert "call" in result.stdout and "meeting" in result.stdout
+    # Table rows open with the day; a wrapped summary continues on a row with an empty day.
+    rows = [
+        [cell.strip() for cell in line.split("│")[1:4]]
+        for line in result.stdout.splitlines()
+        if re.match(r"│ \d{4}-\d\d-\d\d", line)
+    ]
+    contacts = sorted(tuple(row) for row in rows if row[1] != "statement")
+    assert contacts == DEMO_CONTACTS
+    assert {row[1] for row in rows} == {"call", "meeting", "statement"}
+    assert f"{len(rows)} event(s)" in result.stdout
 
 
 @pytest.mark.parametrize("sql", readme_queries())
@@ -109,14 +143,16 @@ def test_readme_has_queries_for_every_view() -> None:
         assert f"FROM {view}" in text
 
 
-@pytest.mark.skipif(chromium() is None, reason="no chromium binary (apt-get install chromium)")
+@pytest.mark.skipif(
+    chromium() is None,
+    reason="needs the system tool chromium (headless), not installed: apt-get install chromium",
+)
 def test_report_screenshot_shows_the_timeline(demo_db: Path, tmp_path: Path) -> None:
-    image_mod = pytest.importorskip("PIL.Image", reason="Pillow is needed to read the screenshot")
     out = tmp_path / "report.html"
     result = cli("report", "--db", str(demo_db), "--out", str(out))
     assert result.returncode == 0, result.stderr
     png = screenshot(out, tmp_path)
-    image = image_mod.open(png).convert("RGB")
+    image = PIL.Image.open(png).convert("RGB")
     chart = np.asarray(image.crop((0, 0, image.width, int(image.height * 0.6))))
     # Confirmed contacts are drawn as green markers (plus one in the legend).
     assert blobs(chart, STATUS_COLOURS["confirmed"]) >= 2

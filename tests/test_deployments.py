@@ -20,8 +20,14 @@ import httpx
 import pytest
 
 from newswatch.serve import private_prefect_server
-from tests.loopback import LoopbackServer
-from tests.newssite import NewsSite, kill_processes, processes_with_env, read_runs, write_watch
+from tests.support.loopback import LoopbackServer
+from tests.support.newssite import (
+    NewsSite,
+    kill_processes,
+    processes_with_env,
+    read_runs,
+    write_watch,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.loopback import LoopbackServer, Reply, Request
-from tests.test_fetch_pages import RawServer, _gzip_bomb
+from tests.support.loopback import LoopbackServer, Reply, Request
+from tests.support.rawserver import RawServer, gzip_bomb
 
 pytestmark = pytest.mark.slow
 
@@ -118,7 +118,7 @@ def test_fault_run_keeps_the_good_pages_explains_the_bad_and_then_sends_conditio
     site.routes["/loop"] = lambda _r: Reply(302, b"", {"Location": "/loop"})
     huge = b"<html><body>" + b"<p>filler text</p>" * 1_800_000 + b"</body></html>"  # ~32 MB
     site.routes["/huge"] = lambda _r: Reply(200, huge, html)
-    bomb = _gzip_bomb(1 << 30)
+    bomb = gzip_bomb(1 << 30)
     site.routes["/bomb"] = lambda _r: Reply(200, bomb, {**html, "Content-Encoding": "gzip"})
     site.routes["/pdf"] = lambda _r: Reply(
         200, b"%PDF-1.4\n" + b"0" * 5000, {"Content-Type": "application/pdf"}

@@ -1,6 +1,7 @@
-"""End to end: `newswatch run` as a user runs it, against the shared corpus on loopback.
+"""End to end: `newswatch run` as a user runs it, against the test corpus on loopback.
 
-Real parts throughout: the corpus pages and feeds served over HTTP on 127.0.0.1, a Slack
+Real parts throughout: the test corpus pages and feeds (tests/fixtures/corpus) served over
+HTTP on 127.0.0.1, a Slack
 webhook receiver on loopback, aiosmtpd on loopback, a real DuckDB file, and the Prefect
 flow run by the installed command on Prefect's temporary API.
 """
@@ -20,8 +21,7 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import CORPUS, require
-from tests.loopback import LoopbackServer, Reply, Request
+from tests.support.loopback import LoopbackServer, Reply, Request
 
 pytestmark = pytest.mark.slow
 
@@ -111,13 +111,20 @@ def smtp() -> Iterator[tuple[int, _Inbox]]:
         controller.stop()
 
 
-# Contacts first reported in feed-2 (corpus labels, batch 2): kind and day (or range start).
-FEED2_CONTACTS = {
-    ("call", "2025-05-19"),
-    ("meeting", "2025-08-15"),
-    ("call", "2025-10-16"),
-    ("meeting", "2025-10-16"),  # Budapest: agreed 10-16, range start; called off 10-22
+# The contacts of the test corpus (tests/fixtures/corpus/labels.json): kind, day, status.
+FEED1_CONTACTS = {
+    ("call", "2025-02-12", "confirmed"),
+    ("call", "2025-03-18", "confirmed"),  # planned on page 004, held on page 005: one event
 }
+# Helsinki, background only; the pages name only the month, July 2018 (the range starts on the 1st).
+FEED1_HISTORY = {("meeting", "2018-07-01", "confirmed")}
+# Contacts first reported in feed-2 (batch 2): each alerts once, on every channel.
+FEED2_CONTACTS = {
+    ("call", "2025-05-19", "confirmed"),
+    ("meeting", "2025-08-15", "confirmed"),  # planned on page 007, held on page 008
+}
+FEED2_HISTORY = {("call", "2020-07-23", "confirmed")}  # first named in batch 2, never alerts
+EVENT_ROW = "e.event_type, strftime(coalesce(e.event_date, e.date_earliest), '%Y-%m-%d'), e.status"
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -128,6 +135,20 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
         con.close()
 
 
+def contacts(db: Path, *, historical: bool) -> set[tuple[object, ...]]:
+    return set(rows(db, f"SELECT {EVENT_ROW} FROM events e WHERE historical = {historical}"))
+
+
+def alerted(db: Path, channel: str) -> list[tuple[object, ...]]:
+    return sorted(
+        rows(
+            db,
+            f"SELECT {EVENT_ROW} FROM alerts a JOIN events e USING (event_id) "
+            f"WHERE a.channel = '{channel}' AND a.status = 'sent' AND a.kind = 'new'",
+        )
+    )
+
+
 def test_backfill_then_run_fills_every_table_adds_only_what_is_new_and_alerts_once_per_new_contact(
     tmp_path: Path,
     prefect_home: Path,
@@ -135,21 +156,25 @@ def test_backfill_then_run_fills_every_table_adds_only_what_is_new_and_alerts_on
     slack: tuple[LoopbackServer, list[dict[str, object]]],
     smtp: tuple[int, _Inbox],
 ) -> None:
-    require(CORPUS / "feed-2.xml")
     db = tmp_path / "corpus.duckdb"
     first = corpus_watch(tmp_path / "feed1.toml", corpus_server.url("/feed-1.xml"))
     second = corpus_watch(tmp_path / "feed2.toml", corpus_server.url("/feed-2.xml"))
 
     result = run_cli(prefect_home, "run", "--watch", str(first), "--db", str(db), "--no-alerts")
     assert result.returncode == 0, result.stderr[-3000:]
-    articles_after_first = count(db, "SELECT count(*) FROM articles")
-    assert articles_after_first == 16
-    assert count(db, "SELECT count(*) FROM events WHERE NOT historical") > 0
-    assert count(db, "SELECT count(*) FROM event_mentions") > 0
+    assert count(db, "SELECT count(*) FROM articles") == 5
+    # 002 is the syndicator's copy of 001.
+    assert count(db, "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL") == 1
+    assert contacts(db, historical=False) == FEED1_CONTACTS
+    assert contacts(db, historical=True) == FEED1_HISTORY
+    # Every labelled mention is linked to its article: two each on 001, 002 (its copy), 004
+    # and 005 (the contact and one background contact), none on 003 (Putin and Xi).
+    assert count(db, "SELECT count(*) FROM event_mentions") == 8
     assert count(db, "SELECT count(*) FROM runs WHERE status = 'completed'") == 1
     # A backfill stores events and queues nothing.
     assert count(db, "SELECT count(*) FROM alerts") == 0
     page_requests_first = [r.path for r in corpus_server.requests if r.path.startswith("/pages/")]
+    assert len(page_requests_first) == 5
 
     slack_server, slack_received = slack
     smtp_port, inbox = smtp
@@ -161,32 +186,41 @@ def test_backfill_then_run_fills_every_table_adds_only_what_is_new_and_alerts_on
     result = run_cli(prefect_home, "run", "--watch", str(second), "--db", str(db), env=env)
     assert result.returncode == 0, result.stderr[-3000:]
 
-    assert count(db, "SELECT count(*) FROM articles") == 30
+    assert count(db, "SELECT count(*) FROM articles") == 9
     page_requests = [r.path for r in corpus_server.requests if r.path.startswith("/pages/")]
-    refetched = set(page_requests[len(page_requests_first) :]) & set(page_requests_first)
-    assert not refetched, f"pages fetched again: {sorted(refetched)}"
+    # Only the four new pages are fetched; none of the first five again.
+    assert sorted(page_requests[len(page_requests_first) :]) == [
+        "/pages/006-trump-and-putin-talk-for-over-two-hours.html",
+        "/pages/007-kremlin-confirms-alaska-summit.html",
+        "/pages/008-alaska-summit-ends-without-a-deal.html",
+        "/pages/009-anchorage-summit-no-deal.html",
+    ]
     assert count(db, "SELECT count(*) FROM runs WHERE status = 'completed'") == 2
+    assert contacts(db, historical=False) == FEED1_CONTACTS | FEED2_CONTACTS
+    assert contacts(db, historical=True) == FEED1_HISTORY | FEED2_HISTORY
 
-    slack_rows = count(
-        db, "SELECT count(*) FROM alerts WHERE channel = 'slack' AND status = 'sent'"
-    )
-    email_rows = count(
-        db, "SELECT count(*) FROM alerts WHERE channel = 'email' AND status = 'sent'"
-    )
-    assert slack_rows > 0
-    assert len(slack_received) == slack_rows
-    assert len(inbox.messages) == email_rows == slack_rows
-    mail = message_from_bytes(inbox.messages[0])
-    assert mail["Message-ID"] and mail.get_content_type() == "multipart/alternative"
-    # Every alert names a contact of the watch's pair.
-    assert all("Putin" in json.dumps(p) for p in slack_received)
+    # One alert per new contact, on each channel, and nothing else (no update, no history).
+    assert alerted(db, "slack") == sorted(FEED2_CONTACTS)
+    assert alerted(db, "email") == sorted(FEED2_CONTACTS)
+    assert count(db, "SELECT count(*) FROM alerts WHERE channel IN ('slack', 'email')") == 4
     assert count(db, "SELECT count(*) FROM alerts WHERE status <> 'sent'") == 0
+    assert len(slack_received) == 2
+    texts = sorted(json.dumps(p) for p in slack_received)
+    assert "Anchorage" in texts[0] + texts[1] and all("Putin" in t for t in texts)
+    assert len(inbox.messages) == 2
+    mails = [message_from_bytes(m) for m in inbox.messages]
+    assert all(m["Message-ID"] and m.get_content_type() == "multipart/alternative" for m in mails)
+    assert len({m["Message-ID"] for m in mails}) == 2
 
     # The same feed again: nothing new is stored, fetched or sent.
+    fetched_before = len(corpus_server.requests)
     result = run_cli(prefect_home, "run", "--watch", str(second), "--db", str(db), env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert count(db, "SELECT count(*) FROM articles") == 30
-    assert len(slack_received) == slack_rows
+    assert count(db, "SELECT count(*) FROM articles") == 9
+    assert [r.path for r in corpus_server.requests[fetched_before:]] == ["/feed-2.xml"]
+    assert len(slack_received) == 2
+    assert len(inbox.messages) == 2
+    assert count(db, "SELECT count(*) FROM alerts WHERE channel IN ('slack', 'email')") == 4
 
     query = run_cli(
         prefect_home,
@@ -198,4 +232,4 @@ def test_backfill_then_run_fills_every_table_adds_only_what_is_new_and_alerts_on
         "json",
     )
     assert query.returncode == 0, query.stderr
-    assert json.loads(query.stdout) == [{"n": count(db, "SELECT count(*) FROM events")}]
+    assert json.loads(query.stdout) == [{"n": 6}]

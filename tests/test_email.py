@@ -4,14 +4,10 @@ implicit TLS."""
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import ipaddress
-import socket
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from email.message import EmailMessage
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,42 +25,12 @@ from newswatch.alerts.errors import (
     PermanentDeliveryError,
     RetryableDeliveryError,
 )
-from tests.test_alerts_render import MESSAGE
+from tests.support.alerts import MESSAGE
+from tests.support.mail import Received, RecordingHandler, free_port, run_server
 
 USER = "alerts"
 PASSWORD = "p@ss:w/rd"  # needs URL-encoding: p%40ss%3Aw%2Frd
 RECIPIENTS = ["desk@example.org", "chief@example.org"]
-
-
-@dataclass
-class Received:
-    """What the test server accepted."""
-
-    mail_from: str
-    rcpt_tos: list[str]
-    message: EmailMessage
-    tls: bool
-    authenticated: bool
-
-
-@dataclass
-class RecordingHandler:
-    received: list[Received] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(
-            Received(
-                envelope.mail_from,
-                list(envelope.rcpt_tos),
-                parsed,
-                session.ssl is not None
-                or server.transport.get_extra_info("ssl_object") is not None,
-                bool(session.authenticated),
-            )
-        )
-        return "250 OK"
 
 
 def check_login(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
@@ -74,12 +40,6 @@ def check_login(server: Any, session: Any, envelope: Any, mechanism: str, data: 
     )
     # handled=False: aiosmtpd answers 535 itself (its default assumes we already replied).
     return AuthResult(success=ok, handled=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -123,12 +83,6 @@ def server_context(certificate: Path) -> ssl.SSLContext:
 
 def trusting(certificate: Path) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(certificate))
-
-
-def run_server(handler: RecordingHandler, **kwargs: Any) -> Controller:
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
-    controller.start()
-    return controller
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from newswatch.config import FetchConfig
 from newswatch.domain import CandidateLink
 from newswatch.sources.encoding import decode_html, detect_encoding
 from newswatch.sources.fetch import fetch_pages
-from tests.loopback import LoopbackServer, Reply
+from tests.support.loopback import LoopbackServer, Reply
 
 # Written for these tests: accents and typographic quotes a wrong guess would garble.
 FRENCH = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import struct
 import threading
@@ -19,7 +18,8 @@ from newswatch.config import FetchConfig
 from newswatch.domain import CandidateLink, FetchedPage
 from newswatch.sources.fetch import fetch_pages
 from newswatch.urls import canonicalize_url
-from tests.loopback import LoopbackServer, Reply, Request
+from tests.support.loopback import LoopbackServer, Reply, Request
+from tests.support.rawserver import RawServer, gzip_bomb
 
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Hello</p></body></html>"
 UA = "newswatch-test/1.0 (+https://example.org/contact)"
@@ -69,54 +69,6 @@ def fetch_one(url: str, **overrides: Any) -> FetchedPage:
 
 def html_reply(body: bytes = HTML, **headers: str) -> Callable[[Request], Reply]:
     return lambda _req: Reply(200, body, {"Content-Type": "text/html; charset=utf-8", **headers})
-
-
-class RawServer:
-    """A loopback TCP server whose handler gets the socket after the request head was read."""
-
-    def __init__(self, handle: Callable[[socket.socket], None]) -> None:
-        self.handle = handle
-        self.connections = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.1)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._listener.getsockname()[:2]
-        return f"http://{host}:{port}/page"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                head += chunk
-            with contextlib.suppress(OSError):  # the client hung up, as some tests intend
-                self.handle(conn)
-
-    def __enter__(self) -> RawServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._listener.close()
 
 
 @pytest.fixture
@@ -220,23 +172,8 @@ def test_30_mb_page_without_length_is_cut_at_max_bytes(raw_server: Any) -> None:
     assert sent["bytes"] < 30_000_000  # we hung up instead of reading it all
 
 
-def _gzip_bomb(size: int) -> bytes:
-    """`size` zero bytes gzipped (~1000:1), built from identical full-flush blocks, fast."""
-    block_size = 16 << 20
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-    block = compressor.compress(bytes(block_size)) + compressor.flush(zlib.Z_FULL_FLUSH)
-    end = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS).flush(zlib.Z_FINISH)
-    crc = 0
-    zeros = bytes(block_size)
-    for _ in range(size // block_size):
-        crc = zlib.crc32(zeros, crc)
-    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
-    trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
-    return header + block * (size // block_size) + end + trailer
-
-
 def test_gzip_bomb_is_stopped_at_max_bytes_without_filling_memory(loopback: LoopbackServer) -> None:
-    bomb = _gzip_bomb(1 << 30)  # 1 GiB of zeros
+    bomb = gzip_bomb(1 << 30)  # 1 GiB of zeros
     assert len(bomb) < 2_000_000
     assert zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(bomb, 4096) == bytes(4096)
     loopback.routes["/bomb"] = lambda _r: Reply(

@@ -15,7 +15,7 @@ from newswatch.config import FetchConfig, parse_watch
 from newswatch.domain import CandidateLink
 from newswatch.sources.client import is_public_address, parse_retry_after
 from newswatch.sources.fetch import fetch_pages, user_agent_for
-from tests.loopback import LoopbackServer, Reply
+from tests.support.loopback import LoopbackServer, Reply
 
 
 @pytest.fixture(scope="module")

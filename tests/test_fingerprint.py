@@ -23,7 +23,7 @@ from newswatch.extractors.fingerprint import (
     normalise_text,
     word_shingles,
 )
-from tests.test_copies_support import story
+from tests.support.copies import story
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import PIL.Image
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,7 +27,7 @@ from newswatch.html_report import (
 )
 from newswatch.storage.db import ensure_schema, write_session
 from newswatch.storage.report_queries import ReportContact
-from tests.screenshots import blobs, chromium, screenshot
+from tests.support.screenshots import blobs, chromium, screenshot
 
 WATCH = "trump-putin"
 HOSTILE_TITLE = "<script>alert(1)</script>"
@@ -462,11 +463,13 @@ def test_axis_ticks_are_few_ordered_first_of_month_and_inside(start: date, days:
     assert all(str(d.year) in label for d, label in ticks)
 
 
-@pytest.mark.skipif(chromium() is None, reason="no chromium binary (apt-get install chromium)")
+@pytest.mark.skipif(
+    chromium() is None,
+    reason="needs the system tool chromium (headless), not installed: apt-get install chromium",
+)
 def test_screenshot_in_headless_chromium_shows_the_chart(report: Path, tmp_path: Path) -> None:
-    image_mod = pytest.importorskip("PIL.Image", reason="Pillow is needed to read the screenshot")
     png = screenshot(report, tmp_path)
-    image = image_mod.open(png).convert("RGB")
+    image = PIL.Image.open(png).convert("RGB")
     # The first chart (the latest year, with its legend) fills the top of the first screen;
     # the contacts table with its coloured status badges starts well below 60 %.
     chart = np.asarray(image.crop((0, 0, image.width, int(image.height * 0.6))))

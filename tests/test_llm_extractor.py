@@ -25,7 +25,7 @@ from newswatch.extractors.llm import (
     response_schema,
     verbatim_evidence,
 )
-from tests.loopback import LoopbackServer, Reply, Request
+from tests.support.loopback import LoopbackServer, Reply, Request
 
 API_KEY = "sk-test-5f0c1e9a7b2d4c68"
 ROUTE = "/v1/chat/completions"

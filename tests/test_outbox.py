@@ -19,7 +19,7 @@ from newswatch.storage.outbox import (
     queue_alerts,
     reset_failed,
 )
-from tests.test_alerts_support import (
+from tests.support.alerts import (
     T0,
     add_event,
     add_reported_call,

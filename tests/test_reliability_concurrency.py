@@ -21,9 +21,10 @@ import pytest
 from newswatch.storage.db import DatabaseBusyError
 from newswatch.storage.locks import watch_run_lock
 from newswatch.storage.query import query_session, run_query
-from tests.conftest import CORPUS, require
-from tests.loopback import Reply, Request
-from tests.test_reliability_harness import (
+from tests.support.corpus import CORPUS
+from tests.support.loopback import Reply, Request
+from tests.support.reliability import (
+    INTEGRITY,
     CliResult,
     cli_env,
     corpus_site,
@@ -32,7 +33,6 @@ from tests.test_reliability_harness import (
     run_newswatch,
     start_newswatch,
 )
-from tests.test_reliability_kill import INTEGRITY
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -71,7 +71,6 @@ def _slow_pages(server: object) -> None:
 
 @pytest.fixture(scope="module")
 def overlap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Overlap]:
-    require(CORPUS / "feed-1.xml")
     work = tmp_path_factory.mktemp("overlap")
     env = cli_env(work / "home")
     with corpus_site(CORPUS, route=_slow_pages) as site:
@@ -185,8 +184,8 @@ def test_two_runs_at_once_leave_one_consistent_database_and_no_lost_run(overlap:
         con.close()
     assert {name: rows for name, rows in broken.items() if rows} == {}
     # Every feed item stored once, every run that started also finished.
-    assert _count(db, "SELECT count(*) FROM articles") == 16
-    assert _count(db, "SELECT count(DISTINCT canonical_url) FROM articles") == 16
+    assert _count(db, "SELECT count(*) FROM articles") == 5
+    assert _count(db, "SELECT count(DISTINCT canonical_url) FROM articles") == 5
     finished = sum(1 for r in overlap.pair if r.returncode == 0)
     assert _count(db, "SELECT count(*) FROM runs WHERE status = 'completed'") == finished
     assert _count(db, "SELECT count(*) FROM runs WHERE status <> 'completed'") == 0

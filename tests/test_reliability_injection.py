@@ -29,8 +29,8 @@ from newswatch.alerts.messages import Deliverable, Digest
 from newswatch.alerts.render import render_html, render_slack, render_subject, render_text
 from newswatch.alerts.slack import SlackChannel
 from newswatch.domain import AlertMessage
-from tests.loopback import LoopbackServer, Reply, Request
-from tests.test_reliability_harness import (
+from tests.support.loopback import LoopbackServer, Reply, Request
+from tests.support.reliability import (
     CliResult,
     PrefectApi,
     SmtpInbox,
@@ -38,7 +38,6 @@ from tests.test_reliability_harness import (
     corpus_watch,
     run_newswatch,
 )
-from tests.test_reliability_harness import prefect_api as prefect_api  # fixture
 
 ATTACKS = (
     "<!channel>",

@@ -25,11 +25,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from newswatch.extractors.fingerprint import BANDS
 from newswatch.faults import POINTS
-from tests.conftest import CORPUS, require
-from tests.loopback import LoopbackServer
-from tests.test_reliability_harness import (
+from tests.support.corpus import CORPUS
+from tests.support.loopback import LoopbackServer
+from tests.support.reliability import (
+    INTEGRITY,
     CliResult,
     PrefectApi,
     SlackReceiver,
@@ -41,7 +41,6 @@ from tests.test_reliability_harness import (
     corpus_watch,
     run_newswatch,
 )
-from tests.test_reliability_harness import prefect_api as prefect_api  # fixture
 
 # The module's fixture runs every scenario (about 90 s on two cores); the first test pays it.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -49,6 +48,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 # Two at a time: a run is mostly single-threaded Python start-up and parsing, and CI
 # machines have two cores; more in parallel only stretches every run.
 PARALLEL_RUNS = 2
+
+
+_EVENT_KEY = "e.event_type, e.participants, e.event_date, e.date_earliest, e.date_latest"
 
 
 @dataclass(frozen=True)
@@ -98,37 +100,6 @@ class TableState:
     sources: frozenset[tuple[Any, ...]]
     runs: Counter[str]
     problems: tuple[str, ...]
-
-
-# Each query lists rows that break an invariant; a consistent database returns none.
-INTEGRITY = {
-    "event without a mention": "SELECT event_id FROM events e WHERE NOT EXISTS "
-    "(SELECT 1 FROM event_mentions m WHERE m.event_id = e.event_id)",
-    "mention without its event": "SELECT event_id, article_id FROM event_mentions m WHERE NOT EXISTS "
-    "(SELECT 1 FROM events e WHERE e.event_id = m.event_id)",
-    "mention without its article": "SELECT event_id, article_id FROM event_mentions m WHERE NOT EXISTS "
-    "(SELECT 1 FROM articles a WHERE a.article_id = m.article_id)",
-    "article without text": "SELECT article_id FROM articles WHERE text IS NULL",
-    "article without its signature row": "SELECT article_id FROM articles a WHERE NOT EXISTS "
-    "(SELECT 1 FROM article_signatures s WHERE s.article_id = a.article_id)",
-    "signature row without its article": "SELECT article_id FROM article_signatures s WHERE NOT EXISTS "
-    "(SELECT 1 FROM articles a WHERE a.article_id = s.article_id)",
-    "band row without its article": "SELECT DISTINCT article_id FROM article_bands b WHERE NOT EXISTS "
-    "(SELECT 1 FROM articles a WHERE a.article_id = b.article_id)",
-    "signature without all its bands": "SELECT s.article_id, count(b.article_id) FROM article_signatures s "
-    "LEFT JOIN article_bands b USING (article_id) GROUP BY s.article_id, s.signature "
-    f"HAVING count(b.article_id) <> CASE WHEN s.signature IS NULL THEN 0 ELSE {BANDS} END",
-    "copy of a missing original": "SELECT article_id FROM articles a WHERE duplicate_of IS NOT NULL "
-    "AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.article_id = a.duplicate_of)",
-    "alert of a missing event": "SELECT alert_id FROM alerts al WHERE kind <> 'summary' AND NOT EXISTS "
-    "(SELECT 1 FROM events e WHERE e.event_id = al.event_id)",
-    "alert of a missing run": "SELECT alert_id FROM alerts al WHERE NOT EXISTS "
-    "(SELECT 1 FROM runs r WHERE r.run_id = al.run_id)",
-    "run left running": "SELECT run_id FROM runs WHERE status = 'running'",
-    "alert not settled": "SELECT alert_id, status FROM alerts WHERE status <> 'sent'",
-}
-
-_EVENT_KEY = "e.event_type, e.participants, e.event_date, e.date_earliest, e.date_latest"
 
 
 def read_state(db: Path) -> TableState:
@@ -266,7 +237,6 @@ def kill_run(
     request: pytest.FixtureRequest,
     prefect_api: PrefectApi,
 ) -> Iterator[KillRun]:
-    require(CORPUS / "feed-2.xml")
     work = tmp_path_factory.mktemp("kill")
     home = work / "home"
     started = time.monotonic()
@@ -360,9 +330,11 @@ def kill_run(
 def test_reference_runs_store_the_corpus_and_alert_on_both_channels(kill_run: KillRun) -> None:
     ref = kill_run.reference
     assert not ref.first.problems and not ref.second.problems
-    assert len(ref.first.articles) == 16 and len(ref.second.articles) == 30
+    assert len(ref.first.articles) == 5 and len(ref.second.articles) == 9
     assert ref.first.alerts == frozenset()
-    assert ref.slack and set(ref.slack) == set(ref.email)
+    # Batch 2 of the test corpus brings two new contacts (the call of 2025-05-19 and the
+    # Alaska meeting): one message each per channel, under the same ids.
+    assert len(ref.slack) == 2 and set(ref.slack) == set(ref.email)
     assert all(n == 1 for n in (*ref.slack.values(), *ref.email.values()))
 
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import CORPUS, require
-from tests.loopback import LoopbackServer, Reply, Request
-from tests.test_reliability_harness import (
+from tests.support.corpus import CORPUS
+from tests.support.loopback import LoopbackServer, Reply, Request
+from tests.support.reliability import (
     CliResult,
     PrefectApi,
     SmtpInbox,
@@ -33,7 +33,6 @@ from tests.test_reliability_harness import (
     corpus_watch,
     run_newswatch,
 )
-from tests.test_reliability_harness import prefect_api as prefect_api  # fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -87,7 +86,6 @@ class SecretRuns:
 def secret_runs(
     tmp_path_factory: pytest.TempPathFactory, prefect_api: PrefectApi
 ) -> Iterator[SecretRuns]:
-    require(CORPUS / "feed-2.xml")
     work = tmp_path_factory.mktemp("secrets")
     home = work / "home"
     with (

@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from newswatch.storage.locks import watch_run_lock
-from tests.loopback import LoopbackServer
-from tests.newssite import (
+from tests.support.loopback import LoopbackServer
+from tests.support.newssite import (
     NewsSite,
     kill_processes,
     processes_in_group,

@@ -12,8 +12,8 @@ import pytest
 
 from newswatch.alerts.errors import PermanentDeliveryError, RetryableDeliveryError
 from newswatch.alerts.slack import SlackChannel, parse_retry_after
-from tests.loopback import LoopbackServer, Reply, Request
-from tests.test_alerts_render import MESSAGE
+from tests.support.alerts import MESSAGE
+from tests.support.loopback import LoopbackServer, Reply, Request
 
 HOOK = "/services/T000/B000/SECRETtoken123"
 

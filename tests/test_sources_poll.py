@@ -12,7 +12,7 @@ import newswatch.sources.client as client_module
 from newswatch.config import Watch, parse_watch
 from newswatch.domain import SourceState
 from newswatch.sources.poll import poll_sources
-from tests.loopback import LoopbackServer, Reply, Request
+from tests.support.loopback import LoopbackServer, Reply, Request
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 RSS = (FIXTURES / "rss.xml").read_bytes()

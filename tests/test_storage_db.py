@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import newswatch.storage
 from newswatch.storage.db import DatabaseBusyError, ensure_schema, schema_version, write_session
 from newswatch.storage.locks import RunInProgressError, watch_run_lock
 from newswatch.storage.query import query_session, run_query
@@ -74,7 +75,9 @@ def test_migrations_are_recorded_and_applied_once(tmp_path: Path) -> None:
     db = tmp_path / "n.duckdb"
     first = ensure_schema(db)
     second = ensure_schema(db)
-    assert first == second >= 1
+    # schema.sql is version 1; each migrations/NNNN_*.sql adds one.
+    migrations = Path(newswatch.storage.__file__).parent / "migrations"
+    assert first == second == 1 + len(list(migrations.glob("*.sql")))
     with write_session(db) as con:
         assert schema_version(con) == first
         assert con.execute("SELECT count(*) FROM schema_migrations").fetchone() == (first,)
@@ -168,5 +171,16 @@ def test_second_run_of_a_watch_waits_then_gives_up(tmp_path: Path) -> None:
 
 def test_runs_of_different_watches_do_not_block_each_other(tmp_path: Path) -> None:
     db = tmp_path / "n.duckdb"
-    with watch_run_lock(db, "a"), watch_run_lock(db, "b", wait_seconds=0):
-        pass
+    held: list[str] = []
+    with watch_run_lock(db, "a", wait_seconds=0):
+        held.append("a")
+        with watch_run_lock(db, "b", wait_seconds=0):
+            held.append("b")
+            # Both locks are really held: a second run of either watch is turned away.
+            for watch in ("a", "b"):
+                with (
+                    pytest.raises(RunInProgressError, match=f"watch '{watch}'"),
+                    watch_run_lock(db, watch, wait_seconds=0),
+                ):
+                    held.append(f"second {watch}")
+    assert held == ["a", "b"]

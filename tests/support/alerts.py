@@ -1,4 +1,4 @@
-"""Helpers shared by the alert and outbox tests (this module holds no tests).
+"""Helpers of the alert and outbox tests.
 
 A small watch, real DuckDB files with event / article / mention rows, and a channel that
 records what it was asked to send.
@@ -19,7 +19,14 @@ import duckdb
 
 from newswatch.alerts.messages import Deliverable
 from newswatch.config import Watch, parse_watch
-from newswatch.domain import EventChange, EventStatus, EventType, StoredEvent, stable_id
+from newswatch.domain import (
+    AlertMessage,
+    EventChange,
+    EventStatus,
+    EventType,
+    StoredEvent,
+    stable_id,
+)
 from newswatch.storage.db import ensure_schema, write_session
 
 WATCH_TOML = """
@@ -256,3 +263,31 @@ class RecordingChannel:
             if error is not None:
                 raise error
         self.sent.append(message)
+
+
+# One alert message with every field set, for the renderings and channels.
+MESSAGE = AlertMessage(
+    alert_id="a1b2c3d4e5f60718",
+    event_id="ev-call",
+    kind="new",
+    event_type="call",
+    participants=("alpha", "beta"),
+    participant_names=("Anna Alpha", "Boris Beta"),
+    status="confirmed",
+    previous_status=None,
+    event_date=date(2025, 3, 18),
+    date_earliest=date(2025, 3, 18),
+    date_latest=date(2025, 3, 18),
+    location="Geneva",
+    summary="Alpha and Beta spoke by phone about trade.",
+    evidence="The Alpha office said the two leaders held a phone call on Tuesday.",
+    asserted_by="the Alpha office",
+    independent_sources=2,
+    copies=1,
+    sources=(
+        ("Wire: Leaders talk", "https://wire.example/a", False),
+        ("Daily: Phone call", "https://daily.example/b?x=1&y=2", False),
+        ("copycat.example: Leaders talk", "https://copycat.example/a", True),
+    ),
+    watch="pair-watch",
+)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.loopback import LoopbackServer, Reply, Request
+from tests.support.loopback import LoopbackServer, Reply, Request
 
 # Stories written for these tests: two contacts between the pair, one unrelated page.
 STORIES = (

@@ -1,7 +1,7 @@
-"""Shared harness of the reliability tests (no tests of its own).
+"""The harness of the reliability tests.
 
 Real parts only: `newswatch run` as a subprocess in its own process group (so a killed run
-cannot leave a Prefect server behind in the test machine), the shared corpus served on
+cannot leave a Prefect server behind in the test machine), the test corpus served on
 loopback, a Slack webhook receiver on loopback and aiosmtpd on loopback, each of which
 files what it receives under a per-scenario key so scenarios can run side by side.
 """
@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.loopback import LoopbackServer, Reply, Request
+from newswatch.extractors.fingerprint import BANDS
+from tests.support.loopback import LoopbackServer, Reply, Request
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BUNDLED_WATCH = REPO / "deployments" / "watches" / "trump-putin.toml"
 CHANNEL_VARIABLES = (
     "SLACK_WEBHOOK_URL",
@@ -169,12 +169,16 @@ def run_newswatch(
 
 
 def group_members(pgid: int) -> list[str]:
-    """Command lines of the processes still in a process group (Linux /proc)."""
+    """Command lines of the processes still running in a process group (Linux /proc).
+
+    Zombies do not count: they have exited and only wait to be reaped (an orphan's by init).
+    """
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid:  # the field after state and ppid is the group
+            # fields: state, ppid, process group, ...
+            if int(fields[2]) == pgid and fields[0] != "Z":
                 cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
                 found.append(cmdline.decode(errors="replace").strip())
         except (OSError, IndexError, ValueError):
@@ -259,25 +263,33 @@ class PrefectApi:
     home: Path
 
 
-_SHARED_SERVER: dict[str, Any] = {}
-
-
-@pytest.fixture(scope="session")
-def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectApi]:
-    """One private Prefect server for every reliability module that imports this fixture.
-
-    pytest makes one fixture instance per importing module; the server behind them is
-    started once and stopped when the session ends.
-    """
-    if "api" not in _SHARED_SERVER:
-        home = tmp_path_factory.mktemp("prefect-server") / "home"
-        server = prefect_server(home)
-        _SHARED_SERVER["api"] = PrefectApi(server.__enter__(), home)
-        _SHARED_SERVER["server"] = server
-    yield _SHARED_SERVER["api"]
-    server = _SHARED_SERVER.pop("server", None)
-    if server is not None:
-        server.__exit__(None, None, None)
+# Each query lists rows that break an invariant; a consistent database returns none.
+INTEGRITY = {
+    "event without a mention": "SELECT event_id FROM events e WHERE NOT EXISTS "
+    "(SELECT 1 FROM event_mentions m WHERE m.event_id = e.event_id)",
+    "mention without its event": "SELECT event_id, article_id FROM event_mentions m WHERE NOT EXISTS "
+    "(SELECT 1 FROM events e WHERE e.event_id = m.event_id)",
+    "mention without its article": "SELECT event_id, article_id FROM event_mentions m WHERE NOT EXISTS "
+    "(SELECT 1 FROM articles a WHERE a.article_id = m.article_id)",
+    "article without text": "SELECT article_id FROM articles WHERE text IS NULL",
+    "article without its signature row": "SELECT article_id FROM articles a WHERE NOT EXISTS "
+    "(SELECT 1 FROM article_signatures s WHERE s.article_id = a.article_id)",
+    "signature row without its article": "SELECT article_id FROM article_signatures s WHERE NOT EXISTS "
+    "(SELECT 1 FROM articles a WHERE a.article_id = s.article_id)",
+    "band row without its article": "SELECT DISTINCT article_id FROM article_bands b WHERE NOT EXISTS "
+    "(SELECT 1 FROM articles a WHERE a.article_id = b.article_id)",
+    "signature without all its bands": "SELECT s.article_id, count(b.article_id) FROM article_signatures s "
+    "LEFT JOIN article_bands b USING (article_id) GROUP BY s.article_id, s.signature "
+    f"HAVING count(b.article_id) <> CASE WHEN s.signature IS NULL THEN 0 ELSE {BANDS} END",
+    "copy of a missing original": "SELECT article_id FROM articles a WHERE duplicate_of IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.article_id = a.duplicate_of)",
+    "alert of a missing event": "SELECT alert_id FROM alerts al WHERE kind <> 'summary' AND NOT EXISTS "
+    "(SELECT 1 FROM events e WHERE e.event_id = al.event_id)",
+    "alert of a missing run": "SELECT alert_id FROM alerts al WHERE NOT EXISTS "
+    "(SELECT 1 FROM runs r WHERE r.run_id = al.run_id)",
+    "run left running": "SELECT run_id FROM runs WHERE status = 'running'",
+    "alert not settled": "SELECT alert_id, status FROM alerts WHERE status <> 'sent'",
+}
 
 
 # -- receivers ---------------------------------------------------------------------------
@@ -386,7 +398,7 @@ class SmtpInbox:
 def corpus_site(
     corpus: Path, *, route: Callable[[LoopbackServer], None] | None = None
 ) -> Iterator[LoopbackServer]:
-    """The shared corpus served as it is, feed links rewritten to this server."""
+    """A corpus folder served as it is, feed links rewritten to this server."""
     with LoopbackServer() as server:
         server.static_root = corpus
         server.static_replace = {b"http://HOST": server.base_url.encode()}
@@ -483,7 +495,7 @@ class Zygote:
             [
                 sys.executable,
                 "-c",
-                "from tests.test_reliability_harness import zygote_main; zygote_main()",
+                "from tests.support.reliability import zygote_main; zygote_main()",
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
