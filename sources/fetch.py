@@ -1,7 +1,7 @@
 """Fetching article pages: one `FetchedPage` per link, in order, never an exception.
 
-Pages go through `PoliteClient` (address guard, limits, retries, size cap) and, unless
-`respect_robots` is off, robots.txt. Only HTML (text/html, application/xhtml+xml) is
+Pages go through the HTTP layer (`sources/http`: address guard, politeness, retries,
+size cap) and, unless `respect_robots` is off, robots.txt (its Crawl-delay included). Only HTML (text/html, application/xhtml+xml) is
 downloaded and decoded; anything else is skipped before its body is read.
 """
 
@@ -17,8 +17,16 @@ import httpx
 
 from newswatch.config import FetchConfig, Watch
 from newswatch.domain import CandidateLink, FetchedPage
-from newswatch.sources.client import PoliteClient, header_value, one_line, run_sync, utc_now
 from newswatch.sources.encoding import decode_html
+from newswatch.sources.http import (
+    HttpClient,
+    HttpPolicy,
+    RetryPolicy,
+    header_value,
+    one_line,
+    run_sync,
+    utc_now,
+)
 from newswatch.sources.robots import RobotsRules
 
 log = logging.getLogger(__name__)
@@ -65,7 +73,7 @@ def looks_like_html(body: bytes) -> bool:
 
 
 async def _fetch_one(
-    client: PoliteClient, robots: RobotsRules | None, link: CandidateLink
+    client: HttpClient, robots: RobotsRules | None, link: CandidateLink
 ) -> FetchedPage:
     try:
         result = await client.get(
@@ -107,10 +115,12 @@ async def _fetch_all(
     links: Sequence[CandidateLink],
     config: FetchConfig,
     user_agent: str,
-    on_page: Callable[[FetchedPage], None] | None = None,
+    on_page: Callable[[FetchedPage], None] | None,
+    retry: RetryPolicy | None,
 ) -> list[FetchedPage]:
     allowed = list(links[: config.max_pages_per_run])
-    async with PoliteClient(config, user_agent) as client:
+    policy = HttpPolicy.for_fetching(config, user_agent, retry=retry)
+    async with HttpClient(policy) as client:
         robots = RobotsRules(client, user_agent) if config.respect_robots else None
 
         async def one(link: CandidateLink) -> FetchedPage:
@@ -138,11 +148,13 @@ def fetch_pages(
     user_agent: str,
     *,
     on_page: Callable[[FetchedPage], None] | None = None,
+    retry: RetryPolicy | None = None,
 ) -> list[FetchedPage]:
     """Fetch every link's page: one FetchedPage per link, same order; never raises per page.
 
-    `on_page` is called as each page completes (progress display).
+    `on_page` is called as each page completes (progress display); `retry` replaces the
+    default back-off (its retry count and budget still come from `config`).
     """
     if not links:
         return []
-    return run_sync(lambda: _fetch_all(links, config, user_agent, on_page))
+    return run_sync(lambda: _fetch_all(links, config, user_agent, on_page, retry))
