@@ -11,12 +11,11 @@ import asyncio
 import importlib.metadata
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 import httpx
 
 from newswatch.config import FetchConfig, Watch
-from newswatch.domain import CandidateLink, FetchedPage
+from newswatch.domain import CandidateLink, FetchedPage, FetchStatus
 from newswatch.sources.encoding import decode_html
 from newswatch.sources.http import (
     HttpClient,
@@ -90,25 +89,29 @@ async def _fetch_one(
             fetched_at=utc_now(),
         )
     content_type = header_value(result.headers, "content-type")
-    page = FetchedPage(
+    status: FetchStatus = "ok"
+    error, html = result.error, None
+    if result.outcome == "not_modified":  # we never ask conditionally for pages
+        status, error = "failed", "unexpected 304 Not Modified"
+    elif result.outcome != "ok":
+        status = result.outcome
+    elif content_type is None and not looks_like_html(result.body):
+        status, error = "skipped", "no content type and the body is not HTML"
+    else:
+        html = decode_html(result.body, content_type)
+    return FetchedPage(
         link=link,
-        status="failed",
+        status=status,
         final_url=result.final_url,
         http_status=result.http_status,
         content_type=content_type,
+        html=html,
         headers=result.headers,
-        error=result.error,
+        error=error,
         fetched_at=utc_now(),
         bytes_read=len(result.body),
         elapsed_ms=result.elapsed_ms,
     )
-    if result.outcome == "not_modified":  # we never ask conditionally for pages
-        return replace(page, error="unexpected 304 Not Modified")
-    if result.outcome != "ok":
-        return replace(page, status=result.outcome)
-    if content_type is None and not looks_like_html(result.body):
-        return replace(page, status="skipped", error="no content type and the body is not HTML")
-    return replace(page, status="ok", html=decode_html(result.body, content_type))
 
 
 async def _fetch_all(

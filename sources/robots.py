@@ -49,7 +49,8 @@ class RobotsRules:
         task = self._rules.get(origin)
         if task is None:
             task = self._rules[origin] = asyncio.ensure_future(self._load(origin))
-        rules = await asyncio.shield(task)
+        # Done for all but the first pages of an origin: no shield (a future per call) then.
+        rules = task.result() if task.done() else await asyncio.shield(task)
         if rules is None:
             return None
         if isinstance(rules, str):

@@ -177,7 +177,8 @@ class HostPoliteness:
         gate = self.gate(host)
         await gate.slots.acquire()
         try:
-            await gate.wait_turn()
+            if gate.delay > 0:
+                await gate.wait_turn()
             await self._global.acquire()
         except BaseException:
             gate.slots.release()
@@ -384,15 +385,11 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             self.policy.total_timeout,
             on_close,
         )
-        extensions = dict(response.extensions)
-        extensions[DECODED_ENCODING_EXTENSION] = encoding
-        return httpx.Response(
-            response.status_code,
-            headers=headers,
-            stream=stream,
-            extensions=extensions,
-            request=request,
-        )
+        # The inner response, reused (a second Response would copy its headers again).
+        response.stream = stream
+        response.headers = headers
+        response.extensions[DECODED_ENCODING_EXTENSION] = encoding
+        return response
 
     async def aclose(self) -> None:
         for transport in [*self._shards, *self._proxies.values()]:
