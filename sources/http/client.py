@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import urljoin
@@ -101,7 +102,7 @@ class _AsyncClient(httpx.AsyncClient):
     next fetch from it), at about a tenth of the layer's CPU per request.
     """
 
-    @property  # type: ignore[override]
+    @property
     def cookies(self) -> httpx.Cookies:
         return _NO_COOKIES
 
@@ -110,8 +111,8 @@ class _AsyncClient(httpx.AsyncClient):
         pass
 
 
-def _os_reason(exc: BaseException) -> str:
-    """The operating system's words for a network error ("Connection refused"), if any."""
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it wraps: causes, contexts, exception arguments (httpcore's style)."""
     seen: set[int] = set()
     queue: list[BaseException] = [exc]
     while queue:
@@ -119,12 +120,28 @@ def _os_reason(exc: BaseException) -> str:
         if id(current) in seen:
             continue
         seen.add(id(current))
+        yield current
+        queue += [e for e in (current.__cause__, current.__context__) if e is not None]
+        queue += [a for a in current.args if isinstance(a, BaseException)]
+
+
+def _tls_problem(exc: BaseException) -> str | None:
+    """What went wrong in a TLS handshake ("certificate verify failed: ..."), if that was it."""
+    for current in _causes(exc):
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return f"TLS certificate not trusted: {current.verify_message}"
+        if isinstance(current, ssl.SSLError):
+            return f"TLS error: {current.reason or current}"
+    return None
+
+
+def _os_reason(exc: BaseException) -> str:
+    """The operating system's words for a network error ("Connection refused"), if any."""
+    for current in _causes(exc):
         if isinstance(current, socket.gaierror):
             return str(current.strerror)
         if isinstance(current, OSError) and current.errno:
             return os.strerror(current.errno)
-        queue += [e for e in (current.__cause__, current.__context__) if e is not None]
-        queue += [a for a in current.args if isinstance(a, BaseException)]
     return str(exc)
 
 
@@ -150,6 +167,9 @@ def describe_error(exc: BaseException, policy: HttpPolicy) -> tuple[str, bool]:
     if isinstance(exc, httpx.ConnectError) and str(exc).startswith("cannot resolve host"):
         return str(exc), True
     if isinstance(exc, httpx.ConnectError):
+        tls = _tls_problem(exc)
+        if tls is not None:  # a certificate does not start being trusted on a retry
+            return tls, False
         return f"cannot connect: {_os_reason(exc) or 'connection failed'}", True
     if isinstance(exc, httpx.ReadError):
         return f"connection broken while reading: {_os_reason(exc) or 'reset by peer'}", True
