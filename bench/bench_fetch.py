@@ -11,6 +11,12 @@ page, their ratio, and the layer's ratio to the client it replaced (figures belo
 On a small machine the clients are CPU-bound at high C: CPU per page is the measure.
 
     .venv/bin/python bench/bench_fetch.py [--pages 2000] [--latency 0.02] [--concurrency 16 32]
+        [--rounds 3] [--replaced /tmp/old]
+
+The machine is shared, so CPU per page drifts with load: `--rounds` repeats every
+measurement and prints the median. `--replaced DIR` (a checkout of the replaced client,
+`git worktree add /tmp/old 487c096`) also measures it in the same run, interleaved, in
+its own process: a same-load ratio besides the one to the recorded figures.
 """
 
 from __future__ import annotations
@@ -18,17 +24,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from newswatch.config import FetchConfig
-from newswatch.domain import CandidateLink
-from newswatch.sources.fetch import fetch_pages
+HERE = Path(__file__).resolve()
 
 # CPU ms per page of the client this layer replaced (sources/client.py on bare httpcore,
 # commit 487c096), measured on this machine by this bench's previous version, 2000 pages,
@@ -74,23 +79,46 @@ def _serve(latency: float, ports: multiprocessing.Queue) -> None:  # type: ignor
 
 
 def run_layer(pages: int, concurrency: int, base_url: str) -> tuple[float, float, int]:
-    """fetch_pages over `pages` URLs: (wall seconds, CPU seconds, pages ok)."""
+    """fetch_pages over `pages` URLs: (wall seconds, CPU seconds, pages ok).
+
+    Whichever newswatch is first on sys.path: this checkout, or the replaced client's.
+    """
+    from newswatch.config import FetchConfig
+    from newswatch.domain import CandidateLink
+    from newswatch.sources.fetch import fetch_pages
+
     links = [
         CandidateLink(url=f"{base_url}/p/{i}", canonical_url=f"{base_url}/p/{i}", source="bench")
         for i in range(pages)
     ]
-    config = FetchConfig(
-        allow_private_hosts=True,
-        concurrency=concurrency,
-        per_host_concurrency=concurrency,
-        per_host_delay=0.0,
-        max_pages_per_run=pages,
-        retries=0,
-    )
+    settings: dict[str, object] = {
+        "allow_private_hosts": True,
+        "concurrency": concurrency,
+        "per_host_concurrency": concurrency,
+        "max_pages_per_run": pages,
+        "retries": 0,
+    }
+    if "http2" in FetchConfig.model_fields:  # the layer; the replaced client had delay 0
+        settings["per_host_delay"] = 0.0
+    config = FetchConfig(**settings)  # type: ignore[arg-type]
     started, cpu = time.perf_counter(), time.process_time()
     fetched = fetch_pages(links, config, "newswatch-bench/1.0")
     wall = time.perf_counter() - started
     return wall, time.process_time() - cpu, sum(p.status == "ok" for p in fetched)
+
+
+def run_replaced(root: str, pages: int, concurrency: int, base_url: str) -> float:
+    """CPU seconds of the replaced client (checkout `root`) on the same pages, own process."""
+    env = {**os.environ, "PYTHONPATH": root}
+    out = subprocess.run(
+        [sys.executable, str(HERE), "--worker", base_url, str(pages), str(concurrency)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        check=True,
+    ).stdout
+    return float(out.split()[-1])
 
 
 def run_bare_httpx(pages: int, concurrency: int, base_url: str) -> tuple[float, float]:
@@ -117,7 +145,16 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 32])
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--replaced", help="checkout of the replaced client (same-run ratio)")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:  # inside run_replaced's process: PYTHONPATH names the checkout
+        base_url, pages, concurrency = args.worker[0], int(args.worker[1]), int(args.worker[2])
+        run_layer(50, 10, base_url)
+        print(run_layer(pages, concurrency, base_url)[1])
+        return
+    sys.path.insert(0, str(HERE.parents[1]))
 
     ports: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     server = multiprocessing.Process(target=_serve, args=(args.latency, ports), daemon=True)
@@ -126,23 +163,38 @@ def main() -> None:
         base_url = f"http://127.0.0.1:{ports.get(timeout=10)}"
         run_layer(50, 10, base_url)  # warm-up: imports, first connections
         run_bare_httpx(50, 10, base_url)
-        print(f"{args.pages} pages, {args.latency * 1000:.0f} ms server latency per request")
         print(
-            f"{'conc':>4} {'ok':>5} {'wall s':>7} {'bound s':>7} "
-            f"{'layer CPU ms/page':>17} {'bare httpx CPU ms/page':>22} {'layer/bare':>10} "
-            f"{'replaced ms/page':>16} {'layer/replaced':>14}"
+            f"{args.pages} pages, {args.latency * 1000:.0f} ms server latency per request, "
+            f"median of {args.rounds} round(s); CPU in ms per page"
+        )
+        print(
+            f"{'conc':>4} {'ok':>5} {'wall s':>7} {'bound s':>7} {'layer':>6} {'bare httpx':>10} "
+            f"{'layer/bare':>10} {'recorded old':>12} {'layer/recorded':>14} "
+            f"{'old same run':>12} {'layer/old':>9}"
         )
         for concurrency in args.concurrency:
-            wall, cpu, ok = run_layer(args.pages, concurrency, base_url)
-            _bare_wall, bare_cpu = run_bare_httpx(args.pages, concurrency, base_url)
-            layer_ms = cpu / args.pages * 1000
-            bare_ms = bare_cpu / args.pages * 1000
-            old = REPLACED_CLIENT_CPU_MS_PER_PAGE.get(concurrency)
-            old_text = f"{old:>16.3f} {layer_ms / old:>14.2f}" if old else f"{'-':>16} {'-':>14}"
+            layer, bare, same_run_old, walls, oks = [], [], [], [], []
+            for _round in range(args.rounds):
+                wall, cpu, ok = run_layer(args.pages, concurrency, base_url)
+                layer.append(cpu / args.pages * 1000)
+                walls.append(wall)
+                oks.append(ok)
+                bare_cpu = run_bare_httpx(args.pages, concurrency, base_url)[1]
+                bare.append(bare_cpu / args.pages * 1000)
+                if args.replaced:
+                    old_cpu = run_replaced(args.replaced, args.pages, concurrency, base_url)
+                    same_run_old.append(old_cpu / args.pages * 1000)
+            layer_ms, bare_ms = statistics.median(layer), statistics.median(bare)
+            recorded = REPLACED_CLIENT_CPU_MS_PER_PAGE.get(concurrency)
+            recorded_text = (
+                f"{recorded:>12.3f} {layer_ms / recorded:>14.2f}" if recorded else f"{'-':>27}"
+            )
+            old_ms = statistics.median(same_run_old) if same_run_old else None
+            old_text = f"{old_ms:>12.3f} {layer_ms / old_ms:>9.2f}" if old_ms else f"{'-':>22}"
             print(
-                f"{concurrency:>4} {ok:>5} {wall:>7.2f} "
-                f"{args.pages * args.latency / concurrency:>7.2f} {layer_ms:>17.3f} "
-                f"{bare_ms:>22.3f} {layer_ms / bare_ms:>10.2f} {old_text}"
+                f"{concurrency:>4} {min(oks):>5} {statistics.median(walls):>7.2f} "
+                f"{args.pages * args.latency / concurrency:>7.2f} {layer_ms:>6.3f} "
+                f"{bare_ms:>10.3f} {layer_ms / bare_ms:>10.2f} {recorded_text} {old_text}"
             )
     finally:
         server.terminate()
