@@ -257,3 +257,31 @@ def test_post_json_sends_json_and_keeps_an_error_body(loopback: LoopbackServer) 
     (request,) = loopback.requests
     assert (request.method, request.body) == ("POST", b'{"text":"hi"}')
     assert request.headers["Content-Type"] == "application/json"
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
+    async def go() -> HttpResult:
+        async with HttpClient(policy()) as http:
+            return await http.post(url, body, headers=headers)
+
+    return run_sync(go)
+
+
+def test_post_sends_raw_bytes_with_the_given_content_type(loopback: LoopbackServer) -> None:
+    loopback.routes["/batch"] = lambda _r: Reply(200, b")]}'\n[]")
+    form = {"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}
+    result = _post(loopback.url("/batch"), b"f.req=%5B%5D", form)
+    assert (result.outcome, result.body) == ("ok", b")]}'\n[]")
+    (request,) = loopback.requests
+    assert (request.method, request.body) == ("POST", b"f.req=%5B%5D")
+    assert request.headers["Content-Type"] == form["Content-Type"]
+
+
+def test_a_post_answered_with_a_redirect_fails_without_following_it(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.routes["/batch"] = lambda _r: Reply(302, b"", {"Location": "/consent"})
+    result = _post(loopback.url("/batch"), b"x", {})
+    assert (result.outcome, result.http_status) == ("failed", 302)
+    assert result.error == "redirected to /consent"
+    assert [r.path for r in loopback.requests] == ["/batch"]

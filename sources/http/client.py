@@ -84,6 +84,14 @@ class _Attempt:
     cookies: httpx.Cookies | None = None
 
 
+@dataclass(frozen=True)
+class _Body:
+    """What a POST sends: JSON to encode, or bytes as they are."""
+
+    json: Any = None
+    content: bytes | None = None
+
+
 class _NoCookies(httpx.Cookies):
     """A cookie store that keeps nothing."""
 
@@ -322,6 +330,23 @@ class HttpClient:
         max_bytes: int | None = None,
     ) -> HttpResult:
         """POST `payload` as JSON; no redirects followed. An error status keeps its body."""
+        return await self._post(url, headers, max_bytes, _Body(json=payload))
+
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
+    ) -> HttpResult:
+        """POST raw `body` (set its Content-Type in `headers`) to an API that answers in
+        place: a redirect is a failure ("redirected to ..."), not followed."""
+        return await self._post(url, headers, max_bytes, _Body(content=body))
+
+    async def _post(
+        self, url: str, headers: Mapping[str, str] | None, max_bytes: int | None, body: _Body
+    ) -> HttpResult:
         started = time.monotonic()
         problem = url_problem(url)
         if problem is not None:
@@ -329,7 +354,7 @@ class HttpClient:
         limit = max_bytes if max_bytes is not None else self.policy.max_bytes
 
         def send() -> Any:
-            return self._attempt("POST", url, headers, payload, None, limit, True, None)
+            return self._attempt("POST", url, headers, body, None, limit, True, None)
 
         attempt = await self._with_retries(send)
         return HttpResult(
@@ -392,7 +417,7 @@ class HttpClient:
         method: str,
         url: str,
         headers: Mapping[str, str] | None,
-        payload: Any,
+        body: _Body | None,
         body_check: BodyCheck | None,
         max_bytes: int,
         truncate: bool,
@@ -405,7 +430,8 @@ class HttpClient:
                 method,
                 url,
                 headers=self._headers(headers),
-                json=payload,
+                json=body.json if body is not None else None,
+                content=body.content if body is not None else None,
                 extensions={"timeout": self._timeouts, MAX_BYTES_EXTENSION: max_bytes},
             )
             if cookies is not None:
@@ -447,6 +473,10 @@ class HttpClient:
                 jar.extract_cookies(response)
             return _Attempt(
                 "ok", http_status=status, headers=headers, location=location, cookies=jar
+            )
+        if status in REDIRECT_CODES and method != "GET":
+            return _Attempt(
+                "failed", http_status=status, headers=headers, error=f"redirected to {location}"
             )
         if status == 304:
             return _Attempt("not_modified", http_status=status, headers=headers)
