@@ -285,3 +285,14 @@ def test_a_post_answered_with_a_redirect_fails_without_following_it(
     assert (result.outcome, result.http_status) == ("failed", 302)
     assert result.error == "redirected to /consent"
     assert [r.path for r in loopback.requests] == ["/batch"]
+
+
+def test_the_gap_to_a_host_holds_across_consecutive_clients(loopback: LoopbackServer) -> None:
+    # A run fetches its pages in batches, one client each: the second batch's first
+    # request still waits for the gap after the first batch's last.
+    handler, times = timed([Reply(200, HTML), Reply(200, HTML)])
+    loopback.routes["/a"] = handler
+    spaced = policy(politeness=Politeness(per_host_delay=0.4))
+    assert get(loopback.url("/a"), spaced).outcome == "ok"
+    assert get(loopback.url("/a"), spaced).outcome == "ok"
+    assert len(times) == 2 and times[1] - times[0] >= 0.4 * 0.9

@@ -118,24 +118,28 @@ class BoundedDecoder:
         return out
 
 
+# The last request start per host in this process, across clients: a run fetches its
+# pages in consecutive batches, each with its own client, and the gap to a host must
+# hold across the boundary too.
+_LAST_START: dict[str, float] = {}
+
+
 class _HostGate:
     """One host: at most `limit` requests at once, starts at least `delay` seconds apart."""
 
-    __slots__ = ("delay", "last_start", "slots")
+    __slots__ = ("delay", "host", "slots")
 
-    def __init__(self, limit: int, delay: float) -> None:
+    def __init__(self, host: str, limit: int, delay: float) -> None:
+        self.host = host
         self.slots = asyncio.Semaphore(limit)
         self.delay = delay
-        self.last_start = float("-inf")
 
     async def wait_turn(self) -> None:
-        # Reserve a start time, then sleep outside any lock; `last_start` (not a
+        # Reserve a start time, then sleep outside any lock; from the last start (not a
         # precomputed next start) so that a delay raised meanwhile (Crawl-delay) counts.
-        if self.delay <= 0:
-            return
         now = time.monotonic()
-        start = max(now, self.last_start + self.delay)
-        self.last_start = start
+        start = max(now, _LAST_START.get(self.host, float("-inf")) + self.delay)
+        _LAST_START[self.host] = start
         if start > now:
             await asyncio.sleep(start - now)
 
@@ -158,7 +162,7 @@ class HostPoliteness:
     def gate(self, host: str) -> _HostGate:
         gate = self._gates.get(host)
         if gate is None:
-            gate = _HostGate(self._politeness.per_host_concurrency, self._base_delay(host))
+            gate = _HostGate(host, self._politeness.per_host_concurrency, self._base_delay(host))
             self._gates[host] = gate
         return gate
 
