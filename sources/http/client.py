@@ -528,7 +528,10 @@ class HttpClient:
         """The decoded body, stopping one byte past `max_bytes` (the transport caps it)."""
         chunks = []
         size = 0
-        async for chunk in response.aiter_raw():
+        # The stream itself, not aiter_raw(): its per-chunk bookkeeping is not needed here.
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        async for chunk in stream:
             chunks.append(chunk)
             size += len(chunk)
             if size > max_bytes:
