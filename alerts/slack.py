@@ -7,13 +7,8 @@ masks it in httpx's own request log.
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import time
-from datetime import UTC
 from urllib.parse import urlsplit
-
-import httpx
 
 from newswatch.alerts.errors import (
     ChannelConfigError,
@@ -22,12 +17,23 @@ from newswatch.alerts.errors import (
 )
 from newswatch.alerts.messages import Deliverable
 from newswatch.alerts.render import render_slack
+from newswatch.sources.http import (
+    NO_RETRIES,
+    HttpPolicy,
+    HttpResult,
+    Politeness,
+    parse_retry_after,
+    post_json,
+)
 
 log = logging.getLogger(__name__)
 
 # Slack answers a webhook within a second or two; ten seconds covers a slow network
 # without letting one message hold a run.
-SLACK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+SLACK_TIMEOUT_SECONDS = 10.0
+SLACK_CONNECT_TIMEOUT_SECONDS = 5.0
+# Slack's answer is a word ("ok", "no_service"); anything past this is not read.
+SLACK_REPLY_MAX_BYTES = 64_000
 
 # Answers that mean the webhook itself is wrong (invalid, revoked, archived channel):
 # every later message would fail the same way.
@@ -64,16 +70,31 @@ for _name in ("httpx", "httpcore"):
 
 
 class SlackChannel:
-    """Posts alerts to one Slack incoming webhook."""
+    """Posts alerts to one Slack incoming webhook, through the HTTP layer.
+
+    No retries here: the outbox (flows/delivery.py) retries a message across attempts
+    and runs, honouring the Retry-After this channel reports. Private addresses are
+    allowed: the webhook is the operator's setting, not a URL read from the news.
+    """
 
     name = "slack"
 
-    def __init__(self, webhook_url: str, *, timeout: httpx.Timeout = SLACK_TIMEOUT) -> None:
+    def __init__(self, webhook_url: str, *, timeout: float = SLACK_TIMEOUT_SECONDS) -> None:
         parts = urlsplit(webhook_url.strip())
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ChannelConfigError("SLACK_WEBHOOK_URL is not an http(s) URL")
         self._url = webhook_url.strip()
-        self._timeout = timeout
+        self._policy = HttpPolicy(
+            user_agent="newswatch",
+            allow_private_hosts=True,
+            connect_timeout=min(SLACK_CONNECT_TIMEOUT_SECONDS, timeout),
+            read_timeout=timeout,
+            total_timeout=timeout + SLACK_CONNECT_TIMEOUT_SECONDS,
+            max_bytes=SLACK_REPLY_MAX_BYTES,
+            max_redirects=0,
+            retry=NO_RETRIES,
+            politeness=Politeness(concurrency=1, per_host_concurrency=1, per_host_delay=0.0),
+        )
         _REDACT.secrets.add(self._url)
 
     def __repr__(self) -> str:
@@ -81,21 +102,21 @@ class SlackChannel:
 
     def send(self, message: Deliverable) -> None:
         """POST the Block Kit payload; raise a delivery error unless Slack answers 2xx."""
-        payload = render_slack(message)
-        try:
-            response = httpx.post(self._url, json=payload, timeout=self._timeout)
-        except httpx.TimeoutException as exc:
-            raise RetryableDeliveryError(f"slack: timed out ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            raise RetryableDeliveryError(f"slack: cannot connect ({type(exc).__name__})") from None
-        status = response.status_code
+        result = post_json(self._url, render_slack(message), self._policy)
+        status = result.http_status
+        if status is None:
+            reason = (result.error or "no answer").replace(self._url, "<secret webhook>")
+            if "timeout" in reason:
+                raise RetryableDeliveryError(f"slack: timed out ({reason})")
+            if reason.startswith("cannot connect"):
+                raise RetryableDeliveryError(f"slack: {reason}")
+            raise RetryableDeliveryError(f"slack: cannot connect ({reason})")
         if 200 <= status < 300:
             return
-        said = _short_body(response)
+        said = _short_body(result)
         if status == 429:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise RetryableDeliveryError(
-                f"slack: rate limited (HTTP 429{said})", retry_after=retry_after
+                f"slack: rate limited (HTTP 429{said})", retry_after=_retry_after(result)
             )
         if status >= 500:
             raise RetryableDeliveryError(f"slack: server error (HTTP {status}{said})")
@@ -106,26 +127,11 @@ class SlackChannel:
         )
 
 
-def _short_body(response: httpx.Response) -> str:
+def _retry_after(result: HttpResult) -> float | None:
+    return parse_retry_after(result.header("retry-after"))
+
+
+def _short_body(result: HttpResult) -> str:
     """Slack's one-word reason ("no_service", "invalid_payload"), bounded and one line."""
-    text = " ".join(response.text.split())[:80]
+    text = " ".join(result.body.decode("utf-8", errors="replace").split())[:80]
     return f", {text!r}" if text else ""
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = now if now is not None else time.time()
-    return max(0.0, when.timestamp() - current)

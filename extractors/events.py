@@ -63,7 +63,7 @@ import importlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal, Protocol, cast
+from typing import Any, Literal, Protocol, cast
 
 from newswatch.config import Watch
 from newswatch.domain import Article, CandidateEvent, EventStatus, EventType
@@ -601,8 +601,12 @@ class RuleBasedExtractor:
         return _ArticleReader(article, watch, lexicon).read()
 
 
-def extractor_for(watch: Watch) -> EventExtractor:
-    """The extractor a watch asks for; the rule-based one unless another is configured and available."""
+def extractor_for(watch: Watch, *, post_json: Any = None) -> EventExtractor:
+    """The extractor a watch asks for; the rule-based one unless another is configured and available.
+
+    `post_json` is the HTTP layer's JSON poster the LLM extractor sends through (the
+    wiring passes it: flows/llm_endpoint.py); extractors hold no network code.
+    """
     if watch.events.extractor == "llm":
         try:
             module = importlib.import_module("newswatch.extractors.llm")
@@ -610,7 +614,7 @@ def extractor_for(watch: Watch) -> EventExtractor:
             return _RULES
         factory = getattr(module, "LlmExtractor", None)
         if factory is not None:
-            return cast(EventExtractor, factory(watch))
+            return cast(EventExtractor, factory(watch, post=post_json))
     return _RULES
 
 

@@ -9,10 +9,11 @@ known kinds and statuses, ISO days with earliest <= latest. The semantics are th
 rule-based extractor's (`extractors.events`): same kinds, statuses, date ranges for
 unknown days, historical flag, statements always "confirmed".
 
-Why an HTTP call lives in `extractors/`: the extractor protocol and `extractor_for(watch)`
-live here, and stages may not import each other, so the client cannot sit in `sources/`.
-The I/O is confined to one small class, `HttpChatClient`, injected into `LlmExtractor`;
-building the request (`build_request`), reading the reply (`completion_content`,
+No network code lives here: `HttpChatClient` builds the request and reads the reply, and
+sends it through a `JsonPost` callable it is given. The wiring (flows/llm_endpoint.py)
+passes the HTTP layer's poster (sources/http: timeouts, bounded retries with Retry-After,
+size cap), so extractors import no HTTP library and stages do not import each other.
+Building the request (`build_request`), reading the reply (`completion_content`,
 `parse_reply`) and checking events are pure functions, tested without a network.
 
 Failures: a timeout, an HTTP error after bounded retries (5xx, 429, connection refused),
@@ -33,15 +34,13 @@ import json
 import logging
 import os
 import re
-import threading
-import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from newswatch.config import Actor, Watch, WatchError
@@ -68,20 +67,6 @@ SCHEMA_NAME = "contact_events"
 
 # ---------------------------------------------------------------------------------------
 # Thresholds (named, with how they were chosen)
-# Connecting to a local or hosted endpoint takes well under a second; ten covers a cold
-# TLS handshake on a slow link without holding a run up when the server is down.
-CONNECT_TIMEOUT_SECONDS = 10.0
-# Waiting for the reply: a 7-8B model on a laptop GPU reads a ~5k-token prompt and writes a
-# few hundred tokens in well under a minute; on CPU it can take a few. Past three minutes
-# the server is stuck, not slow.
-READ_TIMEOUT_SECONDS = 180.0
-# Retries after a 5xx, a 429 or a refused connection (so at most 3 attempts): enough to
-# ride out a restarting server or a rate-limit window, few enough not to stall the run.
-MAX_RETRIES = 2
-# Backoff before retry n is BACKOFF_SECONDS * 2**n, and a server's Retry-After is honoured,
-# both capped so one article never waits longer than this between attempts.
-BACKOFF_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 30.0
 # Article text sent to the model, in characters (~4k English tokens): with ~1k tokens of
 # instructions and room for the reply this fits an 8k context, the smallest default of
 # current local models. News puts the contact in the lead, so a cut tail costs little.
@@ -479,31 +464,37 @@ class ChatClient(Protocol):
     def complete(self, request: ChatRequest) -> str: ...
 
 
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+class JsonReply(Protocol):
+    """What a JSON POST gave back; the HTTP layer's `HttpResult` has this shape.
+
+    `http_status` is None when no answer came (timeout, refused connection); `error` then
+    says why in one line, and names the status (and retries made) otherwise.
+    """
+
+    @property
+    def http_status(self) -> int | None: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+
+class JsonPost(Protocol):
+    """POSTs `payload` as JSON to `url` with `headers`; never raises for HTTP faults."""
+
+    def __call__(self, url: str, payload: Any, headers: Mapping[str, str]) -> JsonReply: ...
 
 
 class HttpChatClient:
-    """`POST {base_url}/chat/completions` with httpx: timeouts, bounded retries, Bearer key."""
+    """`POST {base_url}/chat/completions` through an injected `JsonPost`, with a Bearer key."""
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str | None = None,
-        *,
-        connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
-        read_timeout: float = READ_TIMEOUT_SECONDS,
-        retries: int = MAX_RETRIES,
-        backoff_seconds: float = BACKOFF_SECONDS,
-    ) -> None:
+    def __init__(self, base_url: str, api_key: str | None = None, *, post: JsonPost) -> None:
         base = base_url.rstrip("/")
         self.url = base if base.endswith("/chat/completions") else base + "/chat/completions"
         self._api_key = api_key or None
-        self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
-        self.retries = retries
-        self.backoff_seconds = backoff_seconds
-        # One connection pool for all articles (httpx.Client is thread-safe); made on first use.
-        self._http: httpx.Client | None = None
-        self._lock = threading.Lock()
+        self._post = post
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"
@@ -514,47 +505,11 @@ class HttpChatClient:
         headers = {"Accept": "application/json"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        body = request.to_json()
-        client = self._client()
-        for attempt in range(self.retries + 1):
-            last = attempt == self.retries
-            try:
-                response = client.post(self.url, json=body, headers=headers)
-            except httpx.TimeoutException:
-                # A stuck model stays stuck: retrying would only double the wait.
-                raise LlmCallError(f"no reply within {self.timeout.read:g} s") from None
-            except httpx.TransportError as exc:
-                if last:
-                    raise LlmCallError(self._redact(f"cannot connect: {exc}")) from None
-                self._sleep(attempt, None)
-                continue
-            if response.status_code in _RETRY_STATUSES and not last:
-                self._sleep(attempt, response.headers.get("Retry-After"))
-                continue
-            if response.status_code != 200:
-                tries = f" after {attempt + 1} attempts" if attempt else ""
-                raise LlmCallError(f"HTTP {response.status_code}{tries}")
-            return completion_content(response.content)
-        raise AssertionError("unreachable: the loop returns or raises")
-
-    def close(self) -> None:
-        """Close the connection pool (it is reopened if the client is used again)."""
-        with self._lock:
-            if self._http is not None:
-                self._http.close()
-                self._http = None
-
-    def _client(self) -> httpx.Client:
-        with self._lock:
-            if self._http is None:
-                self._http = httpx.Client(timeout=self.timeout, follow_redirects=False)
-            return self._http
-
-    def _sleep(self, attempt: int, retry_after: str | None) -> None:
-        wait = self.backoff_seconds * 2**attempt
-        if retry_after is not None and retry_after.strip().isdigit():
-            wait = max(wait, float(retry_after))
-        time.sleep(min(wait, MAX_BACKOFF_SECONDS))
+        reply = self._post(self.url, request.to_json(), headers)
+        if reply.http_status != 200:
+            status = f"HTTP {reply.http_status}" if reply.http_status else "no reply"
+            raise LlmCallError(self._redact(reply.error or status))
+        return completion_content(reply.body)
 
     def _redact(self, message: str) -> str:
         return message.replace(self._api_key, "***") if self._api_key else message
@@ -577,6 +532,7 @@ class LlmExtractor:
         watch: Watch,
         *,
         client: ChatClient | None = None,
+        post: JsonPost | None = None,
         fallback_to_rules: bool = True,
     ) -> None:
         if client is None:
@@ -586,7 +542,12 @@ class LlmExtractor:
                     f"watch '{watch.name}': events.llm_url: an http(s) URL is required "
                     'when events.extractor = "llm"'
                 )
-            client = HttpChatClient(url, os.environ.get(API_KEY_ENV))
+            if post is None:
+                raise WatchError(
+                    f"watch '{watch.name}': the llm extractor needs the HTTP layer: "
+                    "build it with extractor_for(watch, post_json=llm_poster(watch))"
+                )
+            client = HttpChatClient(url, os.environ.get(API_KEY_ENV), post=post)
         self.client = client
         self.model = watch.events.llm_model
         self.fallback: EventExtractor | None = RuleBasedExtractor() if fallback_to_rules else None
@@ -625,6 +586,8 @@ __all__ = [
     "ChatMessage",
     "ChatRequest",
     "HttpChatClient",
+    "JsonPost",
+    "JsonReply",
     "LlmCallError",
     "LlmError",
     "LlmExtractor",

@@ -44,6 +44,7 @@ from newswatch.extractors.resolution import resolve_events
 from newswatch.faults import fault_point
 from newswatch.flows.copies import store_with_copy_detection
 from newswatch.flows.delivery import deliver_due_alerts
+from newswatch.flows.llm_endpoint import llm_poster
 from newswatch.flows.runners import chunks_ahead, default_task_runner, task_runner_for
 from newswatch.progress import stage_progress
 from newswatch.report import RunSummary, render_run_markdown, run_table_rows
@@ -127,7 +128,7 @@ def _record_fetches(pages: Sequence[FetchedPage], db_path: str, run_id: str) -> 
 @task(name="clean-and-extract", cache_policy=NO_CACHE)
 def clean_and_extract(pages: Sequence[FetchedPage], watch: Watch) -> list[ReadArticle]:
     """Clean each fetched page and extract candidate events (CPU work; an LLM extractor calls out)."""
-    extractor = extractor_for(watch)
+    extractor = extractor_for(watch, post_json=llm_poster(watch))
     out: list[ReadArticle] = []
     readable = [p for p in pages if p.status == "ok" and p.html is not None]
     with stage_progress("clean", len(readable)) as advance:

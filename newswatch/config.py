@@ -126,10 +126,15 @@ class FetchConfig(_Strict):
     max_redirects: int = Field(default=5, ge=0)
     concurrency: int = Field(default=16, ge=1)
     per_host_concurrency: int = Field(default=2, ge=1)
-    per_host_delay: float = Field(default=0.0, ge=0)
+    # Seconds between request starts to one host; unset: 1 s to publishers, none to a
+    # private or loopback IP the watch allows (sources/http/policy.py). robots.txt
+    # Crawl-delay raises it.
+    per_host_delay: float | None = Field(default=None, ge=0)
     retries: int = Field(default=3, ge=0)
     retry_max_seconds: float = Field(default=30.0, ge=0)
     respect_robots: bool = True
+    # HTTP/2 when the server offers it; needs the h2 package (pip install 'httpx[http2]').
+    http2: bool = False
     max_pages_per_run: int = Field(default=500, ge=1)
 
 

@@ -1,7 +1,7 @@
 """Fetching article pages: one `FetchedPage` per link, in order, never an exception.
 
-Pages go through `PoliteClient` (address guard, limits, retries, size cap) and, unless
-`respect_robots` is off, robots.txt. Only HTML (text/html, application/xhtml+xml) is
+Pages go through the HTTP layer (`sources/http`: address guard, politeness, retries,
+size cap) and, unless `respect_robots` is off, robots.txt (its Crawl-delay included). Only HTML (text/html, application/xhtml+xml) is
 downloaded and decoded; anything else is skipped before its body is read.
 """
 
@@ -11,14 +11,21 @@ import asyncio
 import importlib.metadata
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 import httpx
 
 from newswatch.config import FetchConfig, Watch
-from newswatch.domain import CandidateLink, FetchedPage
-from newswatch.sources.client import PoliteClient, header_value, one_line, run_sync, utc_now
+from newswatch.domain import CandidateLink, FetchedPage, FetchStatus
 from newswatch.sources.encoding import decode_html
+from newswatch.sources.http import (
+    HttpClient,
+    HttpPolicy,
+    RetryPolicy,
+    header_value,
+    one_line,
+    run_sync,
+    utc_now,
+)
 from newswatch.sources.robots import RobotsRules
 
 log = logging.getLogger(__name__)
@@ -65,7 +72,7 @@ def looks_like_html(body: bytes) -> bool:
 
 
 async def _fetch_one(
-    client: PoliteClient, robots: RobotsRules | None, link: CandidateLink
+    client: HttpClient, robots: RobotsRules | None, link: CandidateLink
 ) -> FetchedPage:
     try:
         result = await client.get(
@@ -82,35 +89,41 @@ async def _fetch_one(
             fetched_at=utc_now(),
         )
     content_type = header_value(result.headers, "content-type")
-    page = FetchedPage(
+    status: FetchStatus = "ok"
+    error, html = result.error, None
+    if result.outcome == "not_modified":  # we never ask conditionally for pages
+        status, error = "failed", "unexpected 304 Not Modified"
+    elif result.outcome != "ok":
+        status = result.outcome
+    elif content_type is None and not looks_like_html(result.body):
+        status, error = "skipped", "no content type and the body is not HTML"
+    else:
+        html = decode_html(result.body, content_type)
+    return FetchedPage(
         link=link,
-        status="failed",
+        status=status,
         final_url=result.final_url,
         http_status=result.http_status,
         content_type=content_type,
+        html=html,
         headers=result.headers,
-        error=result.error,
+        error=error,
         fetched_at=utc_now(),
         bytes_read=len(result.body),
         elapsed_ms=result.elapsed_ms,
     )
-    if result.outcome == "not_modified":  # we never ask conditionally for pages
-        return replace(page, error="unexpected 304 Not Modified")
-    if result.outcome != "ok":
-        return replace(page, status=result.outcome)
-    if content_type is None and not looks_like_html(result.body):
-        return replace(page, status="skipped", error="no content type and the body is not HTML")
-    return replace(page, status="ok", html=decode_html(result.body, content_type))
 
 
 async def _fetch_all(
     links: Sequence[CandidateLink],
     config: FetchConfig,
     user_agent: str,
-    on_page: Callable[[FetchedPage], None] | None = None,
+    on_page: Callable[[FetchedPage], None] | None,
+    retry: RetryPolicy | None,
 ) -> list[FetchedPage]:
     allowed = list(links[: config.max_pages_per_run])
-    async with PoliteClient(config, user_agent) as client:
+    policy = HttpPolicy.for_fetching(config, user_agent, retry=retry)
+    async with HttpClient(policy) as client:
         robots = RobotsRules(client, user_agent) if config.respect_robots else None
 
         async def one(link: CandidateLink) -> FetchedPage:
@@ -138,11 +151,13 @@ def fetch_pages(
     user_agent: str,
     *,
     on_page: Callable[[FetchedPage], None] | None = None,
+    retry: RetryPolicy | None = None,
 ) -> list[FetchedPage]:
     """Fetch every link's page: one FetchedPage per link, same order; never raises per page.
 
-    `on_page` is called as each page completes (progress display).
+    `on_page` is called as each page completes (progress display); `retry` replaces the
+    default back-off (its retry count and budget still come from `config`).
     """
     if not links:
         return []
-    return run_sync(lambda: _fetch_all(links, config, user_agent, on_page))
+    return run_sync(lambda: _fetch_all(links, config, user_agent, on_page, retry))

@@ -18,11 +18,18 @@ from datetime import UTC, datetime
 
 from newswatch.config import Source, Watch
 from newswatch.domain import CandidateLink, SourceResult, SourceState
-from newswatch.sources.client import HttpResult, PoliteClient, one_line, run_sync
 from newswatch.sources.feeds import parse_feed
 from newswatch.sources.fetch import user_agent_for
 from newswatch.sources.gdelt import GDELT_HOST, GDELT_MIN_INTERVAL_SECONDS, gdelt_url, parse_gdelt
 from newswatch.sources.google_news import google_news_url, parse_google_news
+from newswatch.sources.http import (
+    HttpClient,
+    HttpPolicy,
+    HttpResult,
+    RetryPolicy,
+    one_line,
+    run_sync,
+)
 from newswatch.sources.links import SourceFormatError, dedupe_links
 from newswatch.sources.sitemap import ChildSitemap, parse_sitemap
 
@@ -65,7 +72,7 @@ def _newest_first(children: list[ChildSitemap]) -> list[ChildSitemap]:
 
 
 async def _sitemap_children(
-    client: PoliteClient, key: str, top_url: str, children: list[ChildSitemap]
+    client: HttpClient, key: str, top_url: str, children: list[ChildSitemap]
 ) -> tuple[list[CandidateLink], list[str]]:
     """Links of the child sitemaps (bounded depth and count), and the errors met."""
     links: list[CandidateLink] = []
@@ -101,7 +108,7 @@ async def _sitemap_children(
 
 
 async def _links_of(
-    client: PoliteClient, source: Source, url: str, result: HttpResult
+    client: HttpClient, source: Source, url: str, result: HttpResult
 ) -> tuple[CandidateLink, ...]:
     key = source.key
     content_type = result.header("content-type")
@@ -124,9 +131,7 @@ async def _links_of(
     return dedupe_links([*document.links, *links])
 
 
-async def _poll_one(
-    client: PoliteClient, source: Source, state: SourceState | None
-) -> SourceResult:
+async def _poll_one(client: HttpClient, source: Source, state: SourceState | None) -> SourceResult:
     key = source.key
     url = source.url or source.query or ""
     http_status: int | None = None
@@ -178,12 +183,16 @@ async def _poll_one(
         )
 
 
-async def _poll_all(watch: Watch, states: Mapping[str, SourceState]) -> list[SourceResult]:
-    async with PoliteClient(
+async def _poll_all(
+    watch: Watch, states: Mapping[str, SourceState], retry: RetryPolicy | None
+) -> list[SourceResult]:
+    policy = HttpPolicy.for_fetching(
         watch.fetch,
         user_agent_for(watch),
+        retry=retry,
         host_delays={GDELT_HOST: GDELT_MIN_INTERVAL_SECONDS},
-    ) as client:
+    )
+    async with HttpClient(policy) as client:
         return list(
             await asyncio.gather(
                 *(_poll_one(client, source, states.get(source.key)) for source in watch.sources)
@@ -191,6 +200,11 @@ async def _poll_all(watch: Watch, states: Mapping[str, SourceState]) -> list[Sou
         )
 
 
-def poll_sources(watch: Watch, states: Mapping[str, SourceState]) -> list[SourceResult]:
-    """Poll every source of the watch; one SourceResult per source, in order; never raises."""
-    return run_sync(lambda: _poll_all(watch, states))
+def poll_sources(
+    watch: Watch, states: Mapping[str, SourceState], *, retry: RetryPolicy | None = None
+) -> list[SourceResult]:
+    """Poll every source of the watch; one SourceResult per source, in order; never raises.
+
+    `retry` replaces the default back-off (count and budget still come from `watch.fetch`).
+    """
+    return run_sync(lambda: _poll_all(watch, states, retry))

@@ -6,6 +6,9 @@ outcomes: 2xx → the rules; 4xx → no rules (all allowed); 5xx after retries �
 disallowed for this run. When robots.txt cannot be reached at all (refused address,
 connection error, timeout), the page is not skipped: its own request then fails with
 the real reason, which says more than "robots.txt unreachable".
+
+A `Crawl-delay` for our agent (or for `*`) raises that host's gap between requests in
+the client's politeness (capped, see sources/http/policy.py MAX_CRAWL_DELAY_SECONDS).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from newswatch.sources.client import PoliteClient
+from newswatch.sources.http import HttpClient
 
 # RFC 9309 §2.5: crawlers must parse at least 500 KiB; anything after it is ignored.
 ROBOTS_MAX_BYTES = 512_000
@@ -32,7 +35,7 @@ def agent_token(user_agent: str) -> str:
 class RobotsRules:
     """Robots rules of every origin met in one run, each fetched once (concurrent askers wait)."""
 
-    def __init__(self, client: PoliteClient, user_agent: str) -> None:
+    def __init__(self, client: HttpClient, user_agent: str) -> None:
         self._client = client
         self._token = agent_token(user_agent)
         self._rules: dict[str, asyncio.Task[_Rules]] = {}
@@ -46,7 +49,8 @@ class RobotsRules:
         task = self._rules.get(origin)
         if task is None:
             task = self._rules[origin] = asyncio.ensure_future(self._load(origin))
-        rules = await asyncio.shield(task)
+        # Done for all but the first pages of an origin: no shield (a future per call) then.
+        rules = task.result() if task.done() else await asyncio.shield(task)
         if rules is None:
             return None
         if isinstance(rules, str):
@@ -60,7 +64,12 @@ class RobotsRules:
             f"{origin}/robots.txt", max_bytes=ROBOTS_MAX_BYTES, truncate=True
         )
         if result.outcome == "ok":
-            return Protego.parse(result.body.decode("utf-8", errors="replace"))
+            rules = Protego.parse(result.body.decode("utf-8", errors="replace"))
+            delay = rules.crawl_delay(self._token)
+            if delay:
+                host = urlsplit(origin).hostname or ""
+                self._client.politeness.honour_crawl_delay(host, float(delay))
+            return rules
         status = result.http_status
         if status is not None and status >= 500:
             return f"robots.txt unavailable (HTTP {status}): all pages of {origin} treated as disallowed"

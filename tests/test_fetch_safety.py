@@ -10,11 +10,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-import newswatch.sources.client as client_module
 from newswatch.config import FetchConfig, parse_watch
 from newswatch.domain import CandidateLink
-from newswatch.sources.client import is_public_address, parse_retry_after
 from newswatch.sources.fetch import fetch_pages, user_agent_for
+from newswatch.sources.http import (
+    HttpClient,
+    HttpPolicy,
+    HttpResult,
+    is_public_address,
+    parse_retry_after,
+    run_sync,
+)
+from newswatch.sources.http.policy import NO_RETRIES
 from tests.support.loopback import LoopbackServer, Reply
 
 
@@ -84,18 +91,40 @@ def test_localhost_name_is_refused() -> None:
     assert page.error.startswith("refused: host localhost resolves to non-public address")
 
 
-def test_redirect_to_a_private_address_is_refused(
-    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Pretend 127.0.0.1 is public so the first hop is allowed; 127.0.0.2 stays private.
-    monkeypatch.setattr(client_module, "is_public_address", lambda a: a == "127.0.0.1")
+def _get(url: str, policy: HttpPolicy) -> HttpResult:
+    async def go() -> HttpResult:
+        async with HttpClient(policy) as http:
+            return await http.get(url)
+
+    return run_sync(go)
+
+
+def test_redirect_to_a_private_address_is_refused_at_that_hop(loopback: LoopbackServer) -> None:
+    # Only 127.0.0.1 is allowed, so the first hop is fetched; 127.0.0.2 stays refused.
+    policy = HttpPolicy(user_agent="t", allowed_networks=("127.0.0.1/32",), retry=NO_RETRIES)
     port = loopback.base_url.rsplit(":", 1)[1]
     loopback.routes["/go"] = lambda _r: Reply(302, b"", {"Location": f"http://127.0.0.2:{port}/in"})
-    (page,) = fetch_pages([_link(loopback.url("/go"))], FetchConfig(respect_robots=False), "t")
-    assert page.status == "failed" and page.error is not None
-    assert page.error.startswith("refused: host 127.0.0.2 resolves to non-public address 127.0.0.2")
-    assert page.final_url == f"http://127.0.0.2:{port}/in"
+    result = _get(loopback.url("/go"), policy)
+    assert result.outcome == "failed" and result.error is not None
+    assert result.error.startswith(
+        "refused: host 127.0.0.2 resolves to non-public address 127.0.0.2"
+    )
+    assert result.final_url == f"http://127.0.0.2:{port}/in"
     assert [r.path for r in loopback.requests] == ["/go"]
+
+
+def test_a_name_resolving_to_loopback_is_refused_unless_allowed(loopback: LoopbackServer) -> None:
+    loopback.routes["/a"] = lambda _r: Reply(
+        200, b"<html>here</html>", {"Content-Type": "text/html"}
+    )
+    url = loopback.url("/a").replace("127.0.0.1", "localhost")
+    refused = _get(url, HttpPolicy(user_agent="t", retry=NO_RETRIES))
+    assert refused.outcome == "failed" and refused.error is not None
+    assert refused.error.startswith("refused: host localhost resolves to non-public address")
+    assert loopback.requests == []
+    allowed = _get(url, HttpPolicy(user_agent="t", allow_private_hosts=True, retry=NO_RETRIES))
+    assert (allowed.outcome, allowed.body) == ("ok", b"<html>here</html>")
+    assert [r.path for r in loopback.requests] == ["/a"]
 
 
 def test_retry_after_in_seconds() -> None:

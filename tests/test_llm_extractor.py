@@ -25,6 +25,8 @@ from newswatch.extractors.llm import (
     response_schema,
     verbatim_evidence,
 )
+from newswatch.flows.llm_endpoint import llm_policy, llm_poster
+from newswatch.sources.http import JsonPoster, RetryPolicy
 from tests.support.loopback import LoopbackServer, Reply, Request
 
 API_KEY = "sk-test-5f0c1e9a7b2d4c68"
@@ -95,10 +97,20 @@ def make_article(text: str = TEXT, **fields: Any) -> Article:
     return Article(**base)
 
 
-def extractor(server: LoopbackServer, read_timeout: float = 2.0, retries: int = 2) -> LlmExtractor:
-    client = HttpChatClient(
-        server.url("/v1"), API_KEY, read_timeout=read_timeout, retries=retries, backoff_seconds=0
+def poster(read_timeout: float = 2.0, retries: int = 2, connect_timeout: float = 2.0) -> JsonPoster:
+    """The wiring's poster with short timeouts and no back-off wait between retries."""
+    retry = RetryPolicy(retries=retries, backoff_base=0.0)
+    return llm_poster(
+        policy=llm_policy(connect_timeout=connect_timeout, read_timeout=read_timeout, retry=retry)
     )
+
+
+def chat_client(url: str, **options: Any) -> HttpChatClient:
+    return HttpChatClient(url, API_KEY, post=poster(**options))
+
+
+def extractor(server: LoopbackServer, read_timeout: float = 2.0, retries: int = 2) -> LlmExtractor:
+    client = chat_client(server.url("/v1"), read_timeout=read_timeout, retries=retries)
     return LlmExtractor(make_watch(server), client=client, fallback_to_rules=False)
 
 
@@ -174,7 +186,8 @@ def test_request_carries_schema_pair_names_publication_date_and_bearer_key(
     loopback.routes[ROUTE] = replying()
     monkeypatch.setenv(API_KEY_ENV, API_KEY)
     watch = make_watch(loopback)
-    LlmExtractor(watch).extract(make_article(), watch)  # configured from the watch and env
+    # Configured from the watch and env, as the flow wires it.
+    extractor_for(watch, post_json=llm_poster(watch)).extract(make_article(), watch)
 
     (request,) = loopback.requests
     headers = {k.lower(): v for k, v in request.headers.items()}
@@ -373,7 +386,7 @@ def test_retries_are_bounded(loopback: LoopbackServer, caplog: pytest.LogCapture
     loopback.routes[ROUTE] = lambda request: Reply(503, b"overloaded")
     assert extractor(loopback, retries=2).extract(make_article(), make_watch(loopback)) == []
     assert len(loopback.requests) == 3
-    assert "HTTP 503 after 3 attempts" in warnings_from(caplog)[0].getMessage()
+    assert "HTTP 503 Service Unavailable (after 2 retries)" in warnings_from(caplog)[0].getMessage()
 
 
 def test_a_client_error_is_not_retried(loopback: LoopbackServer) -> None:
@@ -391,14 +404,14 @@ def test_a_timeout_gives_no_events_quickly_and_is_not_retried(
     assert found == []
     assert time.monotonic() - started < 1.0
     assert len(loopback.requests) == 1
-    assert "no reply within" in warnings_from(caplog)[0].getMessage()
+    assert "read timeout: no data for 0.2s" in warnings_from(caplog)[0].getMessage()
 
 
 def test_an_unreachable_server_gives_no_events(caplog: pytest.LogCaptureFixture) -> None:
     server = LoopbackServer()  # bound, never started: then closed, so the port refuses
     watch, url = make_watch(server), server.url("/v1")
     server.httpd.server_close()
-    client = HttpChatClient(url, API_KEY, connect_timeout=0.5, retries=1, backoff_seconds=0)
+    client = chat_client(url, connect_timeout=0.5, retries=1)
     llm = LlmExtractor(watch, client=client, fallback_to_rules=False)
     assert llm.extract(make_article(), watch) == []
     assert "cannot connect" in warnings_from(caplog)[0].getMessage()
@@ -413,7 +426,7 @@ def test_the_api_key_never_appears_in_logs_exceptions_or_reprs(
     llm = extractor(loopback)
     assert llm.extract(make_article(), make_watch(loopback)) == []
     with pytest.raises(LlmCallError) as raised:
-        HttpChatClient(loopback.url("/v1"), API_KEY).complete(
+        chat_client(loopback.url("/v1")).complete(
             build_request(make_article(), make_watch(loopback), None)
         )
     assert caplog.records and warnings_from(caplog)
@@ -428,7 +441,7 @@ def test_a_failed_call_falls_back_to_the_rules_by_default(
 ) -> None:
     loopback.routes[ROUTE] = lambda request: Reply(500, b"down")
     watch = make_watch(loopback)
-    client = HttpChatClient(loopback.url("/v1"), API_KEY, retries=0)
+    client = chat_client(loopback.url("/v1"), retries=0)
     found = LlmExtractor(watch, client=client).extract(make_article(), watch)
     rules = RuleBasedExtractor().extract(make_article(), watch)
     assert rules and found == rules
@@ -440,7 +453,13 @@ def test_a_failed_call_falls_back_to_the_rules_by_default(
 
 def test_extractor_for_a_watch_asking_for_the_llm_gives_an_llm_extractor() -> None:
     watch = parse_watch(watch_toml("http://127.0.0.1:8080/v1"))
-    assert isinstance(extractor_for(watch), LlmExtractor)
+    assert isinstance(extractor_for(watch, post_json=llm_poster(watch)), LlmExtractor)
+
+
+def test_an_llm_extractor_without_the_http_layer_is_refused_in_one_line() -> None:
+    watch = parse_watch(watch_toml("http://127.0.0.1:8080/v1"))
+    with pytest.raises(WatchError, match=r"needs the HTTP layer"):
+        extractor_for(watch)
 
 
 def test_an_llm_watch_without_a_url_is_refused_when_the_watch_loads() -> None:

@@ -20,8 +20,8 @@ import duckdb
 import pytest
 
 from newswatch.storage.read_copy import read_copy_path
-from tests.loopback import LoopbackServer, Reply, Request
-from tests.newssite import NewsSite, write_watch
+from tests.support.loopback import LoopbackServer, Reply, Request
+from tests.support.newssite import NewsSite, write_watch
 
 pytestmark = pytest.mark.slow
 

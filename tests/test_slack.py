@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import socket
+import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from newswatch.alerts.errors import PermanentDeliveryError, RetryableDeliveryError
-from newswatch.alerts.slack import SlackChannel, parse_retry_after
+from newswatch.alerts.slack import SlackChannel
 from tests.support.alerts import MESSAGE
 from tests.support.loopback import LoopbackServer, Reply, Request
 
@@ -88,7 +89,7 @@ def test_a_refused_payload_fails_that_message_only(loopback: LoopbackServer) -> 
 
 def test_a_slow_webhook_times_out_as_retryable(loopback: LoopbackServer) -> None:
     loopback.routes[HOOK] = lambda request: Reply(200, b"ok", delay=1.0)
-    channel = SlackChannel(loopback.url(HOOK), timeout=httpx.Timeout(0.2))
+    channel = SlackChannel(loopback.url(HOOK), timeout=0.2)
     with pytest.raises(RetryableDeliveryError, match="timed out"):
         channel.send(MESSAGE)
 
@@ -116,8 +117,20 @@ def test_the_webhook_url_is_in_no_repr_error_or_log(
         assert "SECRETtoken123" not in text
 
 
-def test_retry_after_reads_seconds_and_http_dates() -> None:
-    assert parse_retry_after("30") == 30.0
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now=1445412480.0) == 30.0
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after(None) is None
+def test_a_429_with_an_http_date_carries_the_seconds_until_then(loopback: LoopbackServer) -> None:
+    then = email.utils.formatdate(time.time() + 30, usegmt=True)
+    hook(loopback, 429, b"rate_limited", **{"Retry-After": then})
+    with pytest.raises(RetryableDeliveryError) as caught:
+        SlackChannel(loopback.url(HOOK)).send(MESSAGE)
+    assert caught.value.retry_after is not None and 28.0 <= caught.value.retry_after <= 30.0
+
+
+def test_the_post_goes_through_the_http_layer(loopback: LoopbackServer) -> None:
+    # The layer's client: its User-Agent, gzip/deflate only (what it can inflate within
+    # bounds), and no redirect followed with the message.
+    loopback.routes[HOOK] = lambda request: Reply(302, b"", {"Location": "/elsewhere"})
+    with pytest.raises(PermanentDeliveryError, match="HTTP 302"):
+        SlackChannel(loopback.url(HOOK)).send(MESSAGE)
+    (request,) = loopback.requests
+    assert request.headers["User-Agent"] == "newswatch"
+    assert request.headers["Accept-Encoding"] == "gzip, deflate"

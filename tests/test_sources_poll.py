@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import newswatch.sources.client as client_module
 from newswatch.config import Watch, parse_watch
 from newswatch.domain import SourceState
 from newswatch.sources.poll import poll_sources
@@ -30,11 +29,6 @@ def loopback(shared_server: LoopbackServer) -> LoopbackServer:
     shared_server.routes.clear()
     shared_server.requests.clear()
     return shared_server
-
-
-@pytest.fixture(autouse=True)
-def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(client_module, "BACKOFF_BASE_SECONDS", 0.01)
 
 
 def watch(
