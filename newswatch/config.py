@@ -141,6 +141,8 @@ class RuntimeConfig(_Strict):
     dask_address: str | None = None
     dask_workers: int = Field(default=2, ge=1)
     batch_size: int = Field(default=50, ge=1)
+    # Worker processes that clean pages on the default runner (unset: one per core).
+    clean_workers: int | None = Field(default=None, ge=1)
 
 
 class Watch(_Strict):
