@@ -9,6 +9,7 @@ same fingerprint rows, as when each article is looked up and written alone.
 
 from __future__ import annotations
 
+import itertools
 import random
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -98,7 +99,7 @@ def in_batches(articles: list[Article], cuts: list[int]) -> list[tuple[object, .
         db = Path(tmp) / "batch.duckdb"
         ensure_schema(db)
         bounds = [0, *sorted(set(cuts)), len(articles)]
-        for start, end in zip(bounds, bounds[1:], strict=False):
+        for start, end in itertools.pairwise(bounds):
             batch = [ReadArticle(a, None, ()) for a in articles[start:end]]
             with write_session(db) as con:
                 store_with_copy_detection(con, batch, run_id="test")
