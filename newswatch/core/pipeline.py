@@ -21,6 +21,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -33,7 +34,7 @@ from newswatch.domain import CandidateLink, FetchedPage, RunCounts, SourceResult
 from newswatch.faults import fault_point
 from newswatch.report import RunSummary
 from newswatch.storage import runs
-from newswatch.storage.db import ensure_schema, write_session
+from newswatch.storage.db import WRITER_HOLD_SECONDS, HeldWriter, ensure_schema, write_session
 from newswatch.storage.locks import RunInProgressError, watch_run_lock
 
 R = TypeVar("R")
@@ -206,7 +207,9 @@ def process_links(
     with (
         concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newswatch-fetch") as fetcher,
         clean_executor(watch.runtime, len(links)) as cleaner,
+        HeldWriter(run.db_path) as writer,
     ):
+        run = replace(run, writer=writer)
 
         def fetch(chunk: Sequence[CandidateLink]) -> concurrent.futures.Future[list[FetchedPage]]:
             # A copy of this context per call, so a stage runner that needs its caller's
@@ -221,15 +224,23 @@ def process_links(
         cleaning: deque[concurrent.futures.Future[list[ReadArticle]]] = deque()
         while fetching or cleaning:
             if fetching and len(cleaning) <= ahead:
-                pages = fetching.popleft().result()
+                pages = _wait(fetching.popleft(), writer)
                 if waiting:
                     fetching.append(fetch(waiting.popleft()))
-                stages.record_fetches(pages, run.db_path, run.run_id)
+                stages.record_fetches(pages, run)
                 count_pages(counts, pages)
                 cleaning.append(cleaner.submit(stages.clean_and_extract, pages, watch))
                 continue
-            outcome = run_stage("store-batch", store_batch, cleaning.popleft().result(), run)
+            read = _wait(cleaning.popleft(), writer)
+            outcome = run_stage("store-batch", store_batch, read, run)
             add_outcome(counts, new_events, outcome)
+
+
+def _wait(future: concurrent.futures.Future[R], writer: HeldWriter) -> R:
+    """The future's result; the database is let go while the run waits, now and then."""
+    if not future.done():
+        writer.release(held_for=WRITER_HOLD_SECONDS)
+    return future.result()
 
 
 def count_pages(counts: RunCounts, pages: Sequence[FetchedPage]) -> None:

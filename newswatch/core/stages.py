@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from newswatch.alerts.channels import channels_from_env
 from newswatch.config import Watch
-from newswatch.core.types import Clock, ReadArticle
+from newswatch.core.types import Clock, ReadArticle, RunContext
 from newswatch.domain import CandidateLink, FetchedPage, SourceResult
 from newswatch.extractors.clean import clean_page
 from newswatch.extractors.copies import fingerprint_article
@@ -66,10 +66,10 @@ def fetch_batch(links: Sequence[CandidateLink], watch: Watch) -> list[FetchedPag
     return fetch_pages(links, watch.fetch, user_agent_for(watch))
 
 
-def record_fetches(pages: Sequence[FetchedPage], db_path: str, run_id: str) -> None:
+def record_fetches(pages: Sequence[FetchedPage], run: RunContext) -> None:
     """Record every fetch outcome in `fetches` (in the writer process)."""
-    with write_session(db_path) as con:
-        source_store.save_fetches(con, run_id, pages)
+    with run.transaction() as con:
+        source_store.save_fetches(con, run.run_id, pages)
     fault_point("after-fetch")
 
 

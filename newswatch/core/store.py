@@ -26,7 +26,6 @@ from newswatch.storage import articles as article_store
 from newswatch.storage import copies as copy_store
 from newswatch.storage import events as event_store
 from newswatch.storage import outbox
-from newswatch.storage.db import write_session
 
 
 @dataclass
@@ -111,7 +110,7 @@ def store_batch(read: Sequence[ReadArticle], run: RunContext) -> BatchOutcome:
             r.article.canonical_url,
         ),
     )
-    with write_session(run.db_path) as con:
+    with run.transaction() as con:
         stored = store_with_copy_detection(con, ordered, run_id=run.run_id)
         outcome.articles_stored = len(stored.matches)
         outcome.copies_found = sum(1 for m in stored.matches.values() if m.duplicate_of)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+import duckdb
 
 from newswatch.config import Watch
 from newswatch.domain import Article, CandidateEvent
 from newswatch.extractors.fingerprint import Fingerprint
+from newswatch.storage.db import HeldWriter, write_session
 
 Clock = Callable[[], datetime]
 
@@ -29,6 +33,15 @@ class RunContext:
     alerts_enabled: bool = True
     first_run: bool = False
     channel_names: tuple[str, ...] = ()
+    # The run's held write connection while it stores chunk after chunk; None: a
+    # fresh short session per transaction.
+    writer: HeldWriter | None = None
+
+    def transaction(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """One write transaction on the run's database."""
+        if self.writer is not None:
+            return self.writer.transaction()
+        return write_session(self.db_path)
 
 
 @dataclass(frozen=True)
