@@ -348,7 +348,7 @@ def store_cost(
 ) -> dict[int, tuple[float, float]]:
     """(wall, CPU) seconds per article of the store stage by database size (best of 3 rounds)."""
     from newswatch.config import load_watch
-    from newswatch.core.stages import clean_and_extract
+    from newswatch.core.reading import clean_and_extract
     from newswatch.core.store import store_batch
     from newswatch.core.types import RunContext
     from newswatch.domain import CandidateLink, FetchedPage

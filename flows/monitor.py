@@ -1,8 +1,8 @@
 """The monitor flow: one pass of a watch, as a Prefect flow run around the core.
 
-All logic is in `newswatch.core` (`run_watch` and its stages). This module only gives
-each stage a Prefect task (a task run per batch in the UI, retries where a stage may be
-repeated safely) and publishes the run summary as artifacts.
+All logic is in `newswatch.core` (`run_watch` and its stages). This module only runs
+each stage as a Prefect task (a task run per chunk in the UI; a place for retries and
+concurrency limits) and publishes the run summary as artifacts.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from prefect.context import get_run_context
 
 from newswatch.config import load_watch
 from newswatch.core import run_watch
-from newswatch.core import stages as core_stages
-from newswatch.core.store import store_batch
 from newswatch.flows.runners import default_task_runner
 from newswatch.report import RunSummary, render_run_markdown, run_table_rows
 
@@ -28,28 +26,18 @@ R = TypeVar("R")
 # Every task reads or writes the outside world, so none may be cached; and Prefect's
 # default policy hashes each task's inputs (whole batches of pages) on every call,
 # which cost a fifth of a run's CPU (bench/bench_runners.py).
-def _stage_task(name: str, fn: Callable[..., Any]) -> Task[Any, Any]:
-    return task(name=name, cache_policy=NO_CACHE)(fn)
-
-
-_STAGE_TASKS: dict[Callable[..., Any], Task[Any, Any]] = {
-    fn: _stage_task(name, fn)
-    for name, fn in (
-        ("discover-links", core_stages.discover_links),
-        ("select-new-links", core_stages.select_new_links),
-        ("fetch-pages", core_stages.fetch_batch),
-        ("store-batch", store_batch),
-        ("save-sources", core_stages.save_source_results),
-        ("deliver-alerts", core_stages.deliver_alerts),
-    )
-}
+_STAGE_TASKS: dict[str, Task[Any, Any]] = {}
 
 
 def run_as_task(stage: str, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
-    """The flow's stage runner: each stage runs as its Prefect task (the same function)."""
-    wrapped = _STAGE_TASKS.get(fn)
+    """The flow's stage runner: each stage runs as a Prefect task of its name.
+
+    Tasks are made on first use, so a run with nothing new never imports the stages
+    it does not reach.
+    """
+    wrapped = _STAGE_TASKS.get(stage)
     if wrapped is None:
-        return fn(*args, **kwargs)
+        wrapped = _STAGE_TASKS[stage] = task(name=stage, cache_policy=NO_CACHE)(fn)
     result: R = wrapped(*args, **kwargs)
     return result
 

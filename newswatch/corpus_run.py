@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from newswatch.config import Watch
-from newswatch.core.stages import clean_and_extract
+from newswatch.core.reading import clean_and_extract
 from newswatch.core.store import store_batch
 from newswatch.core.types import ReadArticle, RunContext
 from newswatch.domain import CandidateLink, FetchedPage, Mention, StoredEvent

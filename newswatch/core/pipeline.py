@@ -27,7 +27,6 @@ from typing import Any, Protocol, TypeVar
 
 from newswatch.config import Watch
 from newswatch.core import stages
-from newswatch.core.store import store_batch
 from newswatch.core.types import BatchOutcome, Clock, ReadArticle, RunContext, wall_clock
 from newswatch.core.workers import clean_executor, clean_jobs_ahead
 from newswatch.domain import CandidateLink, FetchedPage, RunCounts, SourceResult
@@ -201,6 +200,11 @@ def process_links(
     recorded and handed to the cleaning workers; chunks are stored in order as their
     cleaning finishes, while later chunks are fetched and cleaned.
     """
+    # Imported here: the cleaning stack costs seconds, and a run with nothing new never
+    # needs it; imported before the workers fork, so they share it.
+    from newswatch.core.reading import clean_and_extract
+    from newswatch.core.store import store_batch
+
     watch = run.watch
     chunks = _chunks(links, watch.runtime.batch_size)
     ahead = clean_jobs_ahead(watch.runtime)
@@ -229,7 +233,7 @@ def process_links(
                     fetching.append(fetch(waiting.popleft()))
                 stages.record_fetches(pages, run)
                 count_pages(counts, pages)
-                cleaning.append(cleaner.submit(stages.clean_and_extract, pages, watch))
+                cleaning.append(cleaner.submit(clean_and_extract, pages, watch))
                 continue
             read = _wait(cleaning.popleft(), writer)
             outcome = run_stage("store-batch", store_batch, read, run)

@@ -2,7 +2,9 @@
 
 Each stage works on a whole batch, because a Prefect task run costs milliseconds and an
 article costs less. I/O stays in sources/, storage/ and alerts/; these functions only
-call them in order. The store stage is in core/store.py.
+call them in order. Cleaning is in core/reading.py, storing in core/store.py: both
+import the cleaning stack (trafilatura, datasketch), which a run with nothing new never
+needs.
 """
 
 from __future__ import annotations
@@ -14,14 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 from newswatch.alerts.channels import channels_from_env
 from newswatch.config import Watch
-from newswatch.core.types import Clock, ReadArticle, RunContext
+from newswatch.core.types import Clock, RunContext
 from newswatch.domain import CandidateLink, FetchedPage, SourceResult
-from newswatch.extractors.clean import clean_page
-from newswatch.extractors.copies import fingerprint_article
-from newswatch.extractors.events import EventExtractor, extractor_for
 from newswatch.faults import fault_point
 from newswatch.flows.delivery import deliver_due_alerts
-from newswatch.progress import stage_progress
 from newswatch.sources.fetch import fetch_pages, user_agent_for
 from newswatch.sources.poll import poll_sources
 from newswatch.storage import articles as article_store
@@ -71,43 +69,6 @@ def record_fetches(pages: Sequence[FetchedPage], run: RunContext) -> None:
     with run.transaction() as con:
         source_store.save_fetches(con, run.run_id, pages)
     fault_point("after-fetch")
-
-
-def clean_and_extract(pages: Sequence[FetchedPage], watch: Watch) -> list[ReadArticle]:
-    """Clean each fetched page, extract its candidate events and fingerprint its text.
-
-    CPU work with no database access, so it runs in a worker process; an LLM extractor
-    calls out from there.
-    """
-    extractor = extractor_for(watch)
-    out: list[ReadArticle] = []
-    readable = [p for p in pages if p.status == "ok" and p.html is not None]
-    with stage_progress("clean", len(readable)) as advance:
-        for page in readable:
-            out.append(read_page(page, watch, extractor))
-            advance()
-    return out
-
-
-def read_page(page: FetchedPage, watch: Watch, extractor: EventExtractor) -> ReadArticle:
-    """Clean one page, extract its candidate events and fingerprint its text."""
-    assert page.html is not None
-    article = clean_page(
-        page.html,
-        page.final_url or page.link.url,
-        dict(page.headers),
-        source=page.link.source,
-        fetched_at=page.fetched_at,
-        hint=page.link,
-    )
-    found = extractor.extract(article, watch) if article.page_kind == "article" else []
-    return ReadArticle(
-        article,
-        page.final_url,
-        tuple(found),
-        page.link.canonical_url,
-        fingerprint_article(article),
-    )
 
 
 def save_source_results(

@@ -6,13 +6,16 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from newswatch.config import Watch
 from newswatch.domain import Article, CandidateEvent
-from newswatch.extractors.fingerprint import Fingerprint
 from newswatch.storage.db import HeldWriter, write_session
+
+if TYPE_CHECKING:  # the fingerprint module imports datasketch, which idle runs never need
+    from newswatch.extractors.fingerprint import Fingerprint
 
 Clock = Callable[[], datetime]
 
