@@ -105,19 +105,6 @@ def insert_articles(con: duckdb.DuckDBPyConnection, rows: Sequence[NewArticleRow
     con.execute(f"INSERT INTO articles ({names}) SELECT {selects}", [list(col) for col in columns])
 
 
-def duplicate_of_map(
-    con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]
-) -> dict[str, str | None]:
-    """The stored `duplicate_of` of each given article (after any re-pointing)."""
-    ids = list(dict.fromkeys(article_ids))
-    if not ids:
-        return {}
-    rows = con.execute(
-        f"SELECT article_id, duplicate_of FROM articles WHERE article_id IN ({in_list(ids)})"
-    ).fetchall()
-    return {r[0]: r[1] for r in rows}
-
-
 def known_link_urls(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> set[str]:
     """Which of these canonical link URLs lead to a stored article (by its link or its own URL)."""
     wanted = list(dict.fromkeys(urls))
