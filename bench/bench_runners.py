@@ -3,7 +3,7 @@
 A loopback asyncio server (its own process) serves an RSS feed of N links and N small,
 distinct article pages. Each configuration runs the monitor flow once into a fresh
 DuckDB file against a private Prefect server (Dask needs one): the default thread-pool
-runner, and Dask LocalClusters of 1 and 2 workers. The same stage functions are also
+runner (cleaning on worker processes), and Dask LocalClusters of 1 and 2 workers. The same stage functions are also
 run by the core directly (`run_watch`, no Prefect), just before each flow run: the
 ratio flow / direct within each pair is Prefect's overhead (goal ≤ 1.15). Start-up is measured apart: an empty flow run (the
 per-run floor), and the Dask cluster start (a cluster brought up and given one task).
@@ -254,8 +254,8 @@ def main() -> None:
         server.join()
 
 
-# (label, Dask workers or 0 for the default thread-pool runner)
-CONFIGS = (("default (threads)", 0), ("dask, 1 worker", 1), ("dask, 2 workers", 2))
+# (label, Dask workers or 0 for the default: cleaning on a pool of worker processes)
+CONFIGS = (("default (processes)", 0), ("dask, 1 worker", 1), ("dask, 2 workers", 2))
 
 
 def measure(args: argparse.Namespace, work: Path, feed_url: str) -> None:
