@@ -2,11 +2,12 @@
 
 A loopback asyncio server (its own process) serves an RSS feed of N links and N small,
 distinct article pages. Each configuration runs the monitor flow once into a fresh
-DuckDB file against a private Prefect server (Dask needs one): the default thread-pool
-runner (cleaning on worker processes), and Dask LocalClusters of 1 and 2 workers. The same stage functions are also
-run by the core directly (`run_watch`, no Prefect), just before each flow run: the
-ratio flow / direct within each pair is Prefect's overhead (goal ≤ 1.15). Start-up is measured apart: an empty flow run (the
-per-run floor), and the Dask cluster start (a cluster brought up and given one task).
+DuckDB file against a private Prefect server (Dask needs one): the default runner
+(cleaning on worker processes), and Dask LocalClusters of 1 and 2 workers. The core also
+runs directly (`run_watch`, no Prefect) just before each flow run: the ratio flow /
+direct within each pair is Prefect's overhead (goal ≤ 1.15). Start-up is measured apart:
+an empty flow run (the per-run floor), and the Dask cluster start (a cluster brought up
+and given one task).
 
     .venv/bin/python bench/bench_runners.py [--pages 2000] [--latency 0.005] [--batch 100] [--repeat 3]
 """
