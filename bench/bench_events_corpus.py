@@ -1,9 +1,9 @@
-"""Contact extraction on labelled corpora: clean → extract → resolve, then score.
+"""Contact extraction on labelled corpora through the pipeline core, then scored.
 
-Runs in-process: every page is cleaned (extractors.clean, or a trafilatura fallback while
-that stage is missing), its events extracted with the rule-based extractor, and the
-articles resolved in batches as the feeds deliver them (batch 1, then batch 2, each in
-publication order). Prints the EvaluationReport of each corpus, then their figures side by
+Runs in-process, without network or Prefect (newswatch.corpus_run): every page goes
+through the core's clean-and-extract and store stages into a temporary DuckDB file, in
+batches as the feeds deliver them (batch 1, then batch 2, each in publication order),
+with copy detection and event resolution as in a run. Prints the EvaluationReport of each corpus, then their figures side by
 side. Without an argument it scores the development corpus (../shared/corpus, when
 present) and the held-out demo site (newswatch/demo/site), which the rules were not
 written from.
@@ -13,8 +13,8 @@ written from.
 
 from __future__ import annotations
 
-import json
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,28 +22,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from newswatch.config import load_watch  # noqa: E402
-from newswatch.domain import Article, CandidateEvent, Mention, StoredEvent  # noqa: E402
+from newswatch.corpus_run import run_corpus  # noqa: E402
+from newswatch.domain import CandidateEvent  # noqa: E402
 from newswatch.evaluation import EvaluationReport, evaluate, parse_labels  # noqa: E402
-from newswatch.extractors.events import extractor_for  # noqa: E402
-from newswatch.extractors.resolution import resolve_events  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 DEMO_SITE = REPO / "newswatch" / "demo" / "site"
 WATCH = REPO / "deployments" / "watches" / "trump-putin.toml"
-
-
-def clean(html: str, url: str, published: str | None) -> Article:
-    """The clean stage, or a trafilatura stand-in when it is not importable."""
-    try:
-        from newswatch.extractors.clean import clean_page
-    except ImportError:
-        import trafilatura
-
-        text = trafilatura.extract(html, favor_precision=True) or ""
-        when = datetime.fromisoformat(published.replace("Z", "+00:00")) if published else None
-        kind = "article" if published else "listing"
-        return Article(url, url, "corpus", None, text, when, page_kind=kind)
-    return clean_page(html, url, source="corpus")
 
 
 def main(argv: list[str]) -> int:
@@ -66,58 +51,25 @@ def main(argv: list[str]) -> int:
 
 
 def score(corpus: Path, show: bool) -> EvaluationReport:
-    """Clean, extract and resolve one labelled corpus in-process; print and return its report."""
-    raw = json.loads((corpus / "labels.json").read_text(encoding="utf-8"))
-    labels = parse_labels(raw)
+    """Run one labelled corpus through the core; print and return its report."""
     watch = load_watch(WATCH)
-    extractor = extractor_for(watch)
-
-    items = []
-    for entry in raw["articles"]:
-        url = "https://" + entry["outlet"] + entry["url_path"]
-        article = clean(
-            (corpus / entry["file"]).read_text(encoding="utf-8"), url, entry.get("published")
+    with tempfile.TemporaryDirectory(prefix="bench-events-") as tmp:
+        stored = run_corpus(
+            corpus, watch, Path(tmp) / "corpus.duckdb", now=datetime(2025, 10, 24, tzinfo=UTC)
         )
-        items.append((entry, article))
-    # The feeds deliver two batches; each is processed in publication order.
-    items.sort(
-        key=lambda it: (it[0]["batch"], it[1].published_at or datetime.max.replace(tzinfo=UTC))
+    labels = parse_labels(stored.raw_labels)
+    if show:
+        for article_id, file in sorted(stored.files.items(), key=lambda kv: kv[1]):
+            print(file)
+            for c in stored.read[article_id].candidates:
+                print(f"   {_line(c)}")
+    events, mentions = stored.events, stored.mentions
+    report = evaluate(
+        labels, events, mentions, stored.files, historical_mentions=stored.historical_mentions
     )
-
-    first_of_group: dict[str, str] = {}
-    article_files: dict[str, str] = {}
-    stored: dict[str, StoredEvent] = {}
-    mentions: list[Mention] = []
-    flagged_history: set[tuple[str, str]] = set()
-    now = datetime(2025, 10, 24, tzinfo=UTC)
-    for batch_no in sorted({entry["batch"] for entry in raw["articles"]}):
-        batch = []
-        for entry, article in items:
-            if entry["batch"] != batch_no:
-                continue
-            group = entry.get("dup_group")
-            is_copy = bool(group and group in first_of_group)
-            if group and not is_copy:
-                first_of_group[group] = article.article_id
-            candidates = extractor.extract(article, watch)
-            article_files[article.article_id] = entry["file"]
-            if show:
-                print(f"{entry['file']}")
-                for c in candidates:
-                    print(f"   {_line(c)}")
-            batch.append((article, article.article_id, is_copy, candidates))
-        result = resolve_events(batch, list(stored.values()), watch, now)
-        for change in result.changes:
-            stored[change.event.event_id] = change.event
-        for mention in result.mentions:
-            if any(c.historical for c in _sources(mention, batch)):
-                flagged_history.add((mention.event_id, mention.article_id))
-        mentions.extend(result.mentions)
-
-    events = list(stored.values())
-    report = evaluate(labels, events, mentions, article_files, historical_mentions=flagged_history)
     print(
-        f"corpus: {corpus}  articles: {len(items)}  stored events: {len(events)}  mentions: {len(mentions)}"
+        f"corpus: {corpus}  articles: {len(stored.files)}  stored events: {len(events)}  "
+        f"mentions: {len(mentions)}"
     )
     for event in sorted(
         events, key=lambda e: (e.date_earliest or datetime.min.date(), e.event_type)
@@ -128,14 +80,6 @@ def score(corpus: Path, show: bool) -> EvaluationReport:
         )
     print(report.to_text())
     return report
-
-
-def _sources(mention: Mention, batch: list) -> list[CandidateEvent]:
-    """The candidates of the mention's article whose evidence the mention carries."""
-    for _, article_id, _, candidates in batch:
-        if article_id == mention.article_id:
-            return [c for c in candidates if c.evidence and c.evidence in mention.evidence]
-    return []
 
 
 def _line(c: CandidateEvent) -> str:

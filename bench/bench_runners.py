@@ -2,11 +2,12 @@
 
 A loopback asyncio server (its own process) serves an RSS feed of N links and N small,
 distinct article pages. Each configuration runs the monitor flow once into a fresh
-DuckDB file against a private Prefect server (Dask needs one): the default thread-pool
-runner, and Dask LocalClusters of 1 and 2 workers. The same stage functions are also
-called directly, without Prefect, in the same order, just before each flow run: the
-ratio flow / direct within each pair is Prefect's overhead (goal ≤ 1.15). Start-up is measured apart: an empty flow run (the
-per-run floor), and the Dask cluster start (a cluster brought up and given one task).
+DuckDB file against a private Prefect server (Dask needs one): the default runner
+(cleaning on worker processes), and Dask LocalClusters of 1 and 2 workers. The core also
+runs directly (`run_watch`, no Prefect) just before each flow run: the ratio flow /
+direct within each pair is Prefect's overhead (goal ≤ 1.15). Start-up is measured apart:
+an empty flow run (the per-run floor), and the Dask cluster start (a cluster brought up
+and given one task).
 
     .venv/bin/python bench/bench_runners.py [--pages 2000] [--latency 0.005] [--batch 100] [--repeat 3]
 """
@@ -22,9 +23,9 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -148,43 +149,26 @@ def write_watch(path: Path, feed_url: str, pages: int, batch: int, runtime: str)
     return path
 
 
-STAGE_SECONDS = {"fetch": 0.0, "clean+extract": 0.0, "store": 0.0}
+STAGE_SECONDS: dict[str, float] = {}
+
+
+def timed_stage(stage: str, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """A stage runner that adds up each stage's wall time (fetching overlaps the rest)."""
+    t0 = time.perf_counter()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        STAGE_SECONDS[stage] = STAGE_SECONDS.get(stage, 0.0) + time.perf_counter() - t0
 
 
 def run_direct(watch_path: Path, db: Path) -> tuple[float, int]:
-    """The flow's stage functions in the flow's order, without Prefect: (seconds, stored)."""
-    from datetime import UTC, datetime
-
+    """The pipeline core without Prefect (`run_watch`): (seconds, articles stored)."""
     from newswatch.config import load_watch
-    from newswatch.flows import monitor as m
-    from newswatch.storage import sources as source_store
-    from newswatch.storage.db import ensure_schema, write_session
+    from newswatch.core import run_watch
 
     started = time.perf_counter()
-    watch = load_watch(watch_path)
-    ensure_schema(db)
-    run_id = f"direct-{uuid.uuid4().hex[:8]}"
-    results = m.discover_links.fn(watch, str(db))
-    links = m.select_new_links.fn(results, str(db), watch.fetch.max_pages_per_run)
-    stored = 0
-    for chunk in m._chunks(links, watch.runtime.batch_size):
-        t0 = time.perf_counter()
-        pages = m.fetch_batch.fn(chunk, watch)
-        m._record_fetches(pages, str(db), run_id)
-        t1 = time.perf_counter()
-        read = m.clean_and_extract.fn(pages, watch)
-        t2 = time.perf_counter()
-        outcome = m.store_batch.fn(
-            read, watch, str(db), run_id, alerts_enabled=False, first_run=True, channel_names=[]
-        )
-        STAGE_SECONDS["fetch"] += t1 - t0
-        STAGE_SECONDS["clean+extract"] += t2 - t1
-        STAGE_SECONDS["store"] += time.perf_counter() - t2
-        stored += outcome.articles_stored
-    with write_session(db) as con:
-        kinds = {s.key: s.kind for s in watch.sources}
-        source_store.save_source_results(con, watch.name, results, kinds, datetime.now(UTC))
-    return time.perf_counter() - started, stored
+    summary = run_watch(load_watch(watch_path), db, alerts_enabled=False, run_stage=timed_stage)
+    return time.perf_counter() - started, summary.counts.articles_stored
 
 
 def run_flow(watch_path: Path, db: Path) -> tuple[float, int]:
@@ -222,7 +206,7 @@ def dask_start_seconds(workers: int) -> float:
         Client(cluster) as client,
     ):
         # What a worker imports before its first task: Prefect and the stage modules.
-        client.run(__import__, "newswatch.flows.monitor")
+        client.run(__import__, "newswatch.core.stages")
         return time.perf_counter() - started
 
 
@@ -271,8 +255,8 @@ def main() -> None:
         server.join()
 
 
-# (label, Dask workers or 0 for the default thread-pool runner)
-CONFIGS = (("default (threads)", 0), ("dask, 1 worker", 1), ("dask, 2 workers", 2))
+# (label, Dask workers or 0 for the default: cleaning on a pool of worker processes)
+CONFIGS = (("default (processes)", 0), ("dask, 1 worker", 1), ("dask, 2 workers", 2))
 
 
 def measure(args: argparse.Namespace, work: Path, feed_url: str) -> None:
@@ -304,8 +288,7 @@ def measure(args: argparse.Namespace, work: Path, feed_url: str) -> None:
     # ratio of two bests taken at different times would measure the drift.
     for round_ in range(args.repeat):
         for label, workers in CONFIGS:
-            for stage in STAGE_SECONDS:
-                STAGE_SECONDS[stage] = 0.0
+            STAGE_SECONDS.clear()
             db = work / f"direct-{round_}-{workers}.duckdb"
             direct = timed("direct", lambda db=db: run_direct(watches[0], db))
             if "direct" not in best or direct[0] < best["direct"][0]:
@@ -327,7 +310,7 @@ def measure(args: argparse.Namespace, work: Path, feed_url: str) -> None:
         f"direct stage calls (best): {direct_seconds:.1f} s, {direct_stored} stored, "
         f"{args.pages / direct_seconds:.0f} pages/s; "
         + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
-        + f" (store: {direct_stored / stages['store']:.0f} articles/s)"
+        + f" (store: {direct_stored / stages.get('store-batch', 1e-9):.0f} articles/s)"
     )
     print(
         f"{'runner':<18} {'stored':>6} {'best s':>7} {'pages/s':>7} "

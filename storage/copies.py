@@ -1,7 +1,9 @@
 """Copy detection state in DuckDB: signatures, LSH band buckets, copy-group links.
 
 All functions run on the caller's connection, inside the caller's transaction, so the
-state survives across runs and processes and there is no in-memory index. Candidate
+state survives across runs and processes. The store stage looks a whole batch up at once
+(`find_batch_copy_candidates`) and keeps the batch's own articles in an in-memory index
+(extractors/copy_batch.py); `find_copy_candidates` is the same look-up for one article. Candidate
 lookup is an indexed join: the article's band buckets against `article_bands.bucket`
 (DuckDB uses an ART index for a join whose other side is a few rows), plus the content
 hash and canonical URLs. The group of every match (its original and all its copies) is
@@ -18,6 +20,7 @@ from typing import Protocol
 import duckdb
 
 from newswatch.domain import CopyMatch
+from newswatch.storage.db import in_list
 
 
 class FingerprintLike(Protocol):
@@ -214,3 +217,162 @@ def apply_copy_match(
         new_article=new_article,
     )
     set_duplicate_of(con, repoints)
+
+
+# --- set-based: one look-up and one write per batch ------------------------------------
+
+
+@dataclass(frozen=True)
+class CopyProbe:
+    """One incoming article as the batch look-up sees it."""
+
+    article_id: str
+    canonical_url: str
+    declared_canonical_url: str | None
+    fingerprint: FingerprintLike
+
+
+@dataclass(frozen=True)
+class BatchCandidates:
+    """Stored matches of a whole batch, as of the start of its transaction.
+
+    `direct[article_id]` are the stored ids linked to that incoming article by a band,
+    the hash or a URL (what `_matching_ids` finds for it alone); `rows` holds every one of
+    them with its whole copy group (what `find_copy_candidates` would return).
+    """
+
+    direct: dict[str, tuple[str, ...]]
+    rows: dict[str, StoredCandidate]
+
+
+def _probe_keys(probes: Sequence[CopyProbe]) -> dict[tuple[str, object], list[str]]:
+    """(kind, key) → the incoming articles that look stored rows up by it."""
+    keys: dict[tuple[str, object], list[str]] = {}
+    for probe in probes:
+        fp = probe.fingerprint
+        wanted: list[tuple[str, object]] = []
+        if fp.signature is not None:
+            wanted += [("bucket", bucket) for _, bucket in fp.bands]
+            wanted.append(("hash", fp.content_hash))
+        if probe.declared_canonical_url:
+            wanted.append(("canonical", probe.declared_canonical_url))
+        for url in (probe.canonical_url, probe.declared_canonical_url):
+            if url:
+                wanted.append(("declared", url))
+        for key in dict.fromkeys(wanted):
+            keys.setdefault(key, []).append(probe.article_id)
+    return keys
+
+
+def find_batch_copy_candidates(
+    con: duckdb.DuckDBPyConnection, probes: Sequence[CopyProbe]
+) -> BatchCandidates:
+    """`find_copy_candidates` for a whole batch in a few statements, whatever its size."""
+    keys = _probe_keys(probes)
+    by_kind: dict[str, list[object]] = {"bucket": [], "hash": [], "canonical": [], "declared": []}
+    for kind, key in keys:
+        by_kind[kind].append(key)
+    branches = []
+    if by_kind["bucket"]:
+        branches.append(
+            "SELECT 'bucket' AS kind, bucket::VARCHAR AS key, article_id FROM article_bands "
+            f"WHERE bucket IN ({in_list(by_kind['bucket'])})"
+        )
+    if by_kind["hash"]:
+        branches.append(
+            "SELECT 'hash', content_hash, article_id FROM articles "
+            f"WHERE content_hash IN ({in_list(by_kind['hash'])})"
+        )
+    if by_kind["canonical"]:
+        branches.append(
+            "SELECT 'canonical', canonical_url, article_id FROM articles "
+            f"WHERE canonical_url IN ({in_list(by_kind['canonical'])})"
+        )
+    if by_kind["declared"]:
+        branches.append(
+            "SELECT 'declared', declared_canonical_url, article_id FROM article_signatures "
+            f"WHERE declared_canonical_url IN ({in_list(by_kind['declared'])})"
+        )
+    direct_sets: dict[str, set[str]] = {}
+    if branches:
+        for kind, key, article_id in con.execute(" UNION ALL ".join(branches)).fetchall():
+            typed_key: object = int(key) if kind == "bucket" else key
+            for probe_id in keys.get((kind, typed_key), ()):
+                direct_sets.setdefault(probe_id, set()).add(article_id)
+    direct = {probe_id: tuple(sorted(ids)) for probe_id, ids in direct_sets.items()}
+    matched = sorted({i for ids in direct.values() for i in ids})
+    return BatchCandidates(direct, _rows_with_groups(con, matched))
+
+
+def _rows_with_groups(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str]
+) -> dict[str, StoredCandidate]:
+    """The candidate rows of these ids, their originals and every copy of those originals."""
+    if not ids:
+        return {}
+    roots = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT coalesce(duplicate_of, article_id) FROM articles "
+            f"WHERE article_id IN ({in_list(ids)})"
+        ).fetchall()
+    ]
+    copies = [
+        r[0]
+        for r in con.execute(
+            f"SELECT article_id FROM articles WHERE duplicate_of IN ({in_list(roots)})"
+        ).fetchall()
+    ]
+    group = in_list(sorted({*ids, *roots, *copies}))
+    # Two index look-ups rather than a join: a join would scan the signature table.
+    signatures = {
+        r[0]: (r[1], r[2])
+        for r in con.execute(
+            "SELECT article_id, signature, declared_canonical_url FROM article_signatures "
+            f"WHERE article_id IN ({group})"
+        ).fetchall()
+    }
+    rows = con.execute(
+        "SELECT article_id, canonical_url, published_at, duplicate_of, content_hash, "
+        f"copy_method, copy_similarity FROM articles WHERE article_id IN ({group})"
+    ).fetchall()
+    out: dict[str, StoredCandidate] = {}
+    for r in sorted(rows):
+        signature, declared = signatures.get(r[0], (None, None))
+        out[r[0]] = StoredCandidate(
+            article_id=r[0],
+            canonical_url=r[1],
+            published_at=r[2],
+            duplicate_of=r[3],
+            content_hash=r[4],
+            signature=tuple(signature) if signature is not None else None,
+            declared_canonical_url=declared,
+            copy_method=r[5],
+            copy_similarity=r[6],
+        )
+    return out
+
+
+def insert_fingerprints(con: duckdb.DuckDBPyConnection, probes: Sequence[CopyProbe]) -> None:
+    """Signatures and band buckets of articles inserted in this transaction (two statements)."""
+    if not probes:
+        return
+    con.execute(
+        "INSERT INTO article_signatures (article_id, declared_canonical_url, signature) "
+        "SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::UINTEGER[][])",
+        [
+            [p.article_id for p in probes],
+            [p.declared_canonical_url for p in probes],
+            [
+                list(p.fingerprint.signature) if p.fingerprint.signature is not None else None
+                for p in probes
+            ],
+        ],
+    )
+    bands = [(p.article_id, band, bucket) for p in probes for band, bucket in p.fingerprint.bands]
+    if bands:
+        con.execute(
+            "INSERT INTO article_bands (band, bucket, article_id) "
+            "SELECT unnest(?::SMALLINT[]), unnest(?::UINTEGER[]), unnest(?::VARCHAR[])",
+            [[b[1] for b in bands], [b[2] for b in bands], [b[0] for b in bands]],
+        )

@@ -12,7 +12,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -26,6 +26,12 @@ log = logging.getLogger(__name__)
 # second `newswatch run` waits out a typical write transaction (well under a second here)
 # yet never hangs a cron slot.
 LOCK_WAIT_SECONDS = float(os.environ.get("NEWSWATCH_DB_LOCK_WAIT", "30"))
+
+# A run that stores chunk after chunk keeps its write connection at most this long
+# before letting go at its next wait for work: often enough that `newswatch query`
+# (which retries for 5 s) gets in during a long backfill, rarely enough that re-opening
+# and checkpointing the file stays a small part of the run (bench/bench_throughput.py).
+WRITER_HOLD_SECONDS = 2.0
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -79,6 +85,56 @@ def write_session(
         con.execute("COMMIT")
     finally:
         con.close()
+
+
+class HeldWriter:
+    """One write connection kept across a run's consecutive batch transactions.
+
+    Opening a DuckDB file and checkpointing it on close cost tens to hundreds of
+    milliseconds each, more than a whole batch's statements; a run storing chunk after
+    chunk keeps its connection instead. It lets go when the run waits for work after
+    holding it for WRITER_HOLD_SECONDS (`release`), so `newswatch query` gets in then,
+    and at the end of the block.
+    """
+
+    def __init__(self, path: str | Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> None:
+        self._path = path
+        self._wait_seconds = wait_seconds
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._opened_at = 0.0
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: commit on success; on error roll back and let the file go."""
+        if self._con is None:
+            self._con = _open(self._path, read_only=False, wait_seconds=self._wait_seconds)
+            self._opened_at = time.monotonic()
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+            finally:
+                self.release()
+            raise
+        con.execute("COMMIT")
+
+    def release(self, *, held_for: float = 0.0) -> None:
+        """Close the connection (checkpointing), so other processes can open the file.
+
+        `held_for`: only if it has been open at least that many seconds.
+        """
+        if self._con is not None and time.monotonic() - self._opened_at >= held_for:
+            con, self._con = self._con, None
+            con.close()
+
+    def __enter__(self) -> HeldWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 @contextmanager
@@ -156,3 +212,20 @@ def ensure_schema(path: str | Path) -> int:
         if views.is_file():
             con.execute(views.read_text(encoding="utf-8"))
     return latest
+
+
+def in_list(values: Iterable[object]) -> str:
+    """The values as SQL literals for `col IN (...)`.
+
+    DuckDB turns `col IN (constants)` into ART index look-ups, so a batch costs the same
+    on a million stored articles as on a thousand; a parameter list or a join with an
+    unnested parameter runs as a full scan instead (measured on DuckDB 2.0). Integers go
+    through int(), strings are quoted with doubled quotes, so no value can end the literal.
+    """
+    out = []
+    for value in dict.fromkeys(values):
+        if isinstance(value, int):
+            out.append(str(int(value)))
+        else:
+            out.append("'" + str(value).replace("'", "''") + "'")
+    return ", ".join(out) if out else "NULL"

@@ -101,18 +101,29 @@ def save_resolution(
             ],
         )
     added = 0
-    for m in result.mentions:
+    if result.mentions:
+        mentions = result.mentions
+        # One statement for the batch's mentions; RETURNING counts the ones that are new.
         inserted = con.execute(
             """
             INSERT INTO event_mentions
                 (event_id, article_id, evidence, status, asserted_by, is_copy, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
+                   unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BOOLEAN[]), ?
             ON CONFLICT (event_id, article_id) DO NOTHING
             RETURNING event_id
             """,
-            [m.event_id, m.article_id, m.evidence, m.status, m.asserted_by, m.is_copy, now],
+            [
+                [m.event_id for m in mentions],
+                [m.article_id for m in mentions],
+                [m.evidence for m in mentions],
+                [m.status for m in mentions],
+                [m.asserted_by for m in mentions],
+                [m.is_copy for m in mentions],
+                now,
+            ],
         ).fetchall()
-        added += len(inserted)
+        added = len(inserted)
     touched = {c.event.event_id for c in result.changes} | {m.event_id for m in result.mentions}
     touched |= events_mentioning(con, repointed_articles)
     refresh_source_counts(con, sorted(touched))

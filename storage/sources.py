@@ -44,7 +44,10 @@ _INSERT_FETCH = """
 INSERT INTO fetches (
     run_id, url, canonical_url, source, final_url, status, http_status, content_type,
     error, bytes_read, elapsed_ms, fetched_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+)
+SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
+       unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[]),
+       unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::INTEGER[]), unnest(?::TIMESTAMPTZ[])
 """
 
 
@@ -97,26 +100,25 @@ def save_fetches(con: duckdb.DuckDBPyConnection, run_id: str, pages: Sequence[Fe
     if not pages:
         return
     now = datetime.now(UTC)
-    con.executemany(
-        _INSERT_FETCH,
-        [
-            [
-                run_id,
-                page.link.url,
-                page.link.canonical_url,
-                page.link.source,
-                page.final_url,
-                page.status,
-                page.http_status,
-                page.content_type,
-                page.error,
-                page.bytes_read,
-                page.elapsed_ms,
-                page.fetched_at or now,
-            ]
-            for page in pages
-        ],
-    )
+    rows = [
+        (
+            run_id,
+            page.link.url,
+            page.link.canonical_url,
+            page.link.source,
+            page.final_url,
+            page.status,
+            page.http_status,
+            page.content_type,
+            page.error,
+            page.bytes_read,
+            page.elapsed_ms,
+            page.fetched_at or now,
+        )
+        for page in pages
+    ]
+    # One statement for the batch (column lists side by side): executemany runs one per row.
+    con.execute(_INSERT_FETCH, [list(column) for column in zip(*rows, strict=True)])
 
 
 def known_canonical_urls(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> set[str]:

@@ -1,4 +1,4 @@
-"""The bundled demo site as a held-out set: clean → extract → resolve in-process, then score.
+"""The bundled demo site as a held-out set, through the pipeline core in-process, then scored.
 
 The demo pages (newswatch/demo/site, labels.json beside them) were written independently of
 the shared corpus the extractor was developed on, so these floors measure generalisation.
@@ -15,10 +15,8 @@ from pathlib import Path
 import pytest
 
 from newswatch.config import load_watch
-from newswatch.domain import Mention, StoredEvent
+from newswatch.corpus_run import run_corpus
 from newswatch.evaluation import EvaluationReport, evaluate, parse_labels
-from newswatch.extractors.events import extractor_for
-from newswatch.extractors.resolution import resolve_events
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "newswatch" / "demo" / "site"
@@ -28,46 +26,16 @@ MIN_STATUS_ACCURACY = 0.9
 
 
 @pytest.fixture(scope="module")
-def report() -> EvaluationReport:
-    clean = pytest.importorskip(
-        "newswatch.extractors.clean", reason="the clean stage is not available"
-    )
+def report(tmp_path_factory: pytest.TempPathFactory) -> EvaluationReport:
     watch = load_watch(REPO / "deployments" / "watches" / "trump-putin.toml")
-    extractor = extractor_for(watch)
-    raw = json.loads((SITE / "labels.json").read_text(encoding="utf-8"))
-    pages = []
-    for entry in raw["articles"]:
-        html = (SITE / entry["file"]).read_text(encoding="utf-8")
-        url = "https://" + entry["outlet"] + entry["url_path"]
-        pages.append((entry, clean.clean_page(html, url, source="demo")))
-    never = datetime.max.replace(tzinfo=UTC)
-    pages.sort(key=lambda p: (p[0]["batch"], p[1].published_at or never))
-    stored: dict[str, StoredEvent] = {}
-    mentions: list[Mention] = []
-    files: dict[str, str] = {}
-    history: set[tuple[str, str]] = set()
-    originals: set[str] = set()
-    for batch_no in sorted({entry["batch"] for entry, _ in pages}):
-        batch = []
-        for entry, article in pages:
-            if entry["batch"] != batch_no:
-                continue
-            group = entry.get("dup_group")
-            is_copy = bool(group) and group in originals
-            originals.add(group or "")
-            files[article.article_id] = entry["file"]
-            batch.append((article, article.article_id, is_copy, extractor.extract(article, watch)))
-        result = resolve_events(
-            batch, list(stored.values()), watch, datetime(2025, 10, 24, tzinfo=UTC)
-        )
-        stored.update((c.event.event_id, c.event) for c in result.changes)
-        for m in result.mentions:
-            candidates = next(c for _, a, _, c in batch if a == m.article_id)
-            if any(c.historical and c.evidence in m.evidence for c in candidates):
-                history.add((m.event_id, m.article_id))
-        mentions.extend(result.mentions)
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    stored = run_corpus(SITE, watch, db, now=datetime(2025, 10, 24, tzinfo=UTC), source="demo")
     return evaluate(
-        parse_labels(raw), list(stored.values()), mentions, files, historical_mentions=history
+        parse_labels(stored.raw_labels),
+        stored.events,
+        stored.mentions,
+        stored.files,
+        historical_mentions=stored.historical_mentions,
     )
 
 

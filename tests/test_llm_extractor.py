@@ -25,8 +25,8 @@ from newswatch.extractors.llm import (
     response_schema,
     verbatim_evidence,
 )
-from newswatch.flows.llm_endpoint import llm_policy, llm_poster
 from newswatch.sources.http import JsonPoster, RetryPolicy
+from newswatch.sources.llm_endpoint import llm_policy, llm_poster
 from tests.support.loopback import LoopbackServer, Reply, Request
 
 API_KEY = "sk-test-5f0c1e9a7b2d4c68"

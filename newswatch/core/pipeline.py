@@ -1,0 +1,293 @@
+"""`run_watch`: one monitoring pass of a watch, from its sources to alerts, without Prefect.
+
+The Prefect flow (flows/monitor.py), the CLI, the tests and the benches all run this.
+Stages are plain functions (core/stages.py, core/store.py); each is called through a
+`StageRunner`, which by default just calls it and which the flow fills with Prefect task
+wrappers (retries, observability) — never with logic.
+
+Throughput: pages are fetched in chunks on one background thread (one chunk at a time,
+so per-host politeness holds across chunks), cleaned on worker processes
+(core/workers.py), and stored here, in chunk order, one transaction per chunk — the run's
+process is the database's one writer. Fetching, cleaning and storing overlap.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextvars
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from newswatch.config import Watch
+from newswatch.core import stages
+from newswatch.core.types import BatchOutcome, Clock, ReadArticle, RunContext, wall_clock
+from newswatch.core.workers import clean_executor, clean_jobs_ahead
+from newswatch.domain import CandidateLink, FetchedPage, RunCounts, SourceResult
+from newswatch.faults import fault_point
+from newswatch.report import RunSummary
+from newswatch.storage import runs
+from newswatch.storage.db import (
+    WRITER_HOLD_SECONDS,
+    DatabaseBusyError,
+    HeldWriter,
+    ensure_schema,
+    write_session,
+)
+from newswatch.storage.locks import RunInProgressError, watch_run_lock
+from newswatch.storage.read_copy import ReadCopyError, publish_read_copy
+
+R = TypeVar("R")
+
+_log = logging.getLogger("newswatch.run")
+
+
+class StageRunner(Protocol):
+    """Calls one stage: `runner("fetch-pages", fetch_batch, links, watch)`."""
+
+    def __call__(self, stage: str, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> R: ...
+
+
+def call_stage(stage: str, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
+    """The plain stage runner: call the stage function, nothing else."""
+    return fn(*args, **kwargs)
+
+
+def new_run_id(clock: Clock) -> str:
+    """A sortable, unique run id: the run's start time and a random suffix."""
+    return f"{clock():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def run_watch(
+    watch: Watch,
+    db_path: str | Path,
+    *,
+    alerts_enabled: bool = True,
+    clock: Clock = wall_clock,
+    run_stage: StageRunner = call_stage,
+    logger: logging.Logger | logging.LoggerAdapter[logging.Logger] | None = None,
+    flow_run_id: str | None = None,
+) -> RunSummary:
+    """One monitoring pass of `watch`, stored in the DuckDB file `db_path`.
+
+    `clock` is the run's one "now" (the wall clock unless a backtest sets it).
+    Another run of the same watch holding the lock gives a summary with `skipped` set.
+    """
+    log = logger or _log
+    db = str(Path(db_path))
+    started = time.monotonic()
+    run_id = new_run_id(clock)
+    counts = RunCounts()
+    try:
+        ensure_schema(db)
+    except DatabaseBusyError as exc:
+        # A program reading the database file itself holds it: one line, no traceback;
+        # nothing was done, so the next run stores everything.
+        log.error("skipped: %s", exc)
+        return RunSummary(
+            run_id=run_id, watch=watch.name, db_path=db, counts=counts, skipped=str(exc)
+        )
+    new_events: list[str] = []
+    with ExitStack() as held:
+        try:
+            held.enter_context(watch_run_lock(db, watch.name, logger=log))
+        except RunInProgressError as exc:
+            # An expected outcome on a schedule, not a failure: one line, no traceback,
+            # no run row; the caller (CLI) turns it into exit code 3.
+            log.warning("skipped: %s", exc)
+            return RunSummary(
+                run_id=run_id, watch=watch.name, db_path=db, counts=counts, skipped=str(exc)
+            )
+        now = clock()
+        with write_session(db) as con:
+            abandoned = runs.mark_abandoned_runs(con, watch.name, now)
+            first_run = not runs.has_completed_run(con, watch.name, before_run=run_id)
+            runs.start_run(
+                con,
+                run_id=run_id,
+                watch=watch.name,
+                started_at=now,
+                alerts_enabled=alerts_enabled,
+                flow_run_id=flow_run_id,
+            )
+        if abandoned:
+            log.warning(
+                "%d earlier run(s) of %s did not finish; their work is redone",
+                abandoned,
+                watch.name,
+            )
+        run = RunContext(
+            watch=watch,
+            db_path=db,
+            run_id=run_id,
+            clock=clock,
+            alerts_enabled=alerts_enabled,
+            first_run=first_run,
+            channel_names=stages.configured_channel_names(),
+        )
+        try:
+            _run_stages(run, run_stage, counts, new_events, log)
+        except Exception as exc:
+            with write_session(db) as con:
+                runs.finish_run(
+                    con,
+                    run_id=run_id,
+                    finished_at=clock(),
+                    status="failed",
+                    counts=counts,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            _refresh_read_copy(db, log)
+            raise
+        with write_session(db) as con:
+            runs.finish_run(
+                con, run_id=run_id, finished_at=clock(), status="completed", counts=counts
+            )
+        _refresh_read_copy(db, log)
+    return RunSummary(
+        run_id=run_id,
+        watch=watch.name,
+        db_path=db,
+        counts=counts,
+        new_events=new_events,
+        seconds=time.monotonic() - started,
+        alerts_enabled=alerts_enabled,
+    )
+
+
+def _refresh_read_copy(
+    db: str, log: logging.Logger | logging.LoggerAdapter[logging.Logger]
+) -> None:
+    """Publish the copy readers open; a failure costs a warning, never the run."""
+    try:
+        publish_read_copy(db)
+    except ReadCopyError as exc:
+        log.warning("%s", exc)
+
+
+def _run_stages(
+    run: RunContext,
+    run_stage: StageRunner,
+    counts: RunCounts,
+    new_events: list[str],
+    log: logging.Logger | logging.LoggerAdapter[logging.Logger],
+) -> None:
+    """Discover, fetch, clean, store, save source state, deliver: the body of a run."""
+    watch, db = run.watch, run.db_path
+    fault_point("after-run-start")
+    results = run_stage("discover-links", stages.discover_links, watch, db)
+    fault_point("after-discover")
+    count_sources(counts, results)
+    for failure in counts.failing_sources:
+        log.warning("source failed: %s", failure)
+    links = run_stage(
+        "select-new-links", stages.select_new_links, results, db, watch.fetch.max_pages_per_run
+    )
+    counts.links_new = len(links)
+    if links:
+        process_links(run, links, run_stage, counts, new_events)
+    # Validators only now: a crash before this point must not hide links behind a 304.
+    fault_point("before-source-save")
+    run_stage("save-sources", stages.save_source_results, results, watch, db, run.clock)
+    fault_point("after-source-save")
+    if run.alerts_enabled:
+        delivered = run_stage("deliver-alerts", stages.deliver_alerts, watch, db)
+        counts.alerts_sent, counts.alerts_failed = delivered.sent, delivered.failed
+    fault_point("before-run-finish")
+
+
+def count_sources(counts: RunCounts, results: Sequence[SourceResult]) -> None:
+    """Source health and links found, into the run's counts."""
+    counts.sources_ok = sum(1 for r in results if r.status != "failed")
+    counts.sources_failed = sum(1 for r in results if r.status == "failed")
+    counts.failing_sources = [f"{r.source}: {r.error}" for r in results if r.status == "failed"]
+    counts.links_found = sum(len(r.links) for r in results)
+
+
+def _chunks(items: Sequence[CandidateLink], size: int) -> list[Sequence[CandidateLink]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def process_links(
+    run: RunContext,
+    links: Sequence[CandidateLink],
+    run_stage: StageRunner,
+    counts: RunCounts,
+    new_events: list[str],
+) -> None:
+    """Fetch, clean and store the links in chunks, the three stages overlapping.
+
+    The fetch thread runs one chunk after another, a few ahead; each fetched chunk is
+    recorded and handed to the cleaning workers; chunks are stored in order as their
+    cleaning finishes, while later chunks are fetched and cleaned.
+    """
+    # Imported here: the cleaning stack costs seconds, and a run with nothing new never
+    # needs it; imported before the workers fork, so they share it.
+    from newswatch.core.reading import clean_and_extract
+    from newswatch.core.store import store_batch
+
+    watch = run.watch
+    chunks = _chunks(links, watch.runtime.batch_size)
+    ahead = clean_jobs_ahead(watch.runtime)
+    with (
+        concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newswatch-fetch") as fetcher,
+        clean_executor(watch.runtime, len(links)) as cleaner,
+        HeldWriter(run.db_path) as writer,
+    ):
+        run = replace(run, writer=writer)
+
+        def fetch(chunk: Sequence[CandidateLink]) -> concurrent.futures.Future[list[FetchedPage]]:
+            # A copy of this context per call, so a stage runner that needs its caller's
+            # context (a Prefect flow run) finds it on the fetch thread too.
+            context = contextvars.copy_context()
+            return fetcher.submit(
+                context.run, run_stage, "fetch-pages", stages.fetch_batch, chunk, watch
+            )
+
+        fetching = deque(fetch(chunk) for chunk in chunks[: ahead + 1])
+        waiting = deque(chunks[ahead + 1 :])
+        cleaning: deque[concurrent.futures.Future[list[ReadArticle]]] = deque()
+        while fetching or cleaning:
+            if fetching and len(cleaning) <= ahead:
+                pages = _wait(fetching.popleft(), writer)
+                if waiting:
+                    fetching.append(fetch(waiting.popleft()))
+                stages.record_fetches(pages, run)
+                count_pages(counts, pages)
+                cleaning.append(cleaner.submit(clean_and_extract, pages, watch))
+                continue
+            read = _wait(cleaning.popleft(), writer)
+            outcome = run_stage("store-batch", store_batch, read, run)
+            add_outcome(counts, new_events, outcome)
+
+
+def _wait(future: concurrent.futures.Future[R], writer: HeldWriter) -> R:
+    """The future's result; the database is let go while the run waits, now and then."""
+    if not future.done():
+        writer.release(held_for=WRITER_HOLD_SECONDS)
+    return future.result()
+
+
+def count_pages(counts: RunCounts, pages: Sequence[FetchedPage]) -> None:
+    """Fetch outcomes of one chunk, into the run's counts."""
+    counts.pages_fetched += sum(1 for p in pages if p.status == "ok")
+    counts.pages_failed += sum(1 for p in pages if p.status == "failed")
+    counts.pages_skipped += sum(1 for p in pages if p.status == "skipped")
+
+
+def add_outcome(counts: RunCounts, new_events: list[str], outcome: BatchOutcome) -> None:
+    """One store transaction's outcome, into the run's counts."""
+    counts.articles_stored += outcome.articles_stored
+    counts.articles_relevant += outcome.articles_relevant
+    counts.copies_found += outcome.copies_found
+    counts.events_new += outcome.events_new
+    counts.events_updated += outcome.events_updated
+    counts.mentions_added += outcome.mentions_added
+    counts.alerts_queued += outcome.alerts_queued
+    new_events.extend(outcome.new_event_summaries)

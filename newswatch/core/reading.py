@@ -1,0 +1,55 @@
+"""The clean-and-extract stage: fetched pages → articles with candidate events and fingerprints.
+
+Pure CPU work with no database or network access (an LLM extractor excepted), so it
+runs on the run's worker processes (core/workers.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from newswatch.config import Watch
+from newswatch.core.types import ReadArticle
+from newswatch.domain import FetchedPage
+from newswatch.extractors.clean import clean_page
+from newswatch.extractors.copies import fingerprint_article
+from newswatch.extractors.events import EventExtractor, extractor_for
+from newswatch.progress import stage_progress
+from newswatch.sources.llm_endpoint import llm_poster
+
+
+def clean_and_extract(pages: Sequence[FetchedPage], watch: Watch) -> list[ReadArticle]:
+    """Clean each fetched page, extract its candidate events and fingerprint its text.
+
+    CPU work with no database access, so it runs in a worker process; an LLM extractor
+    calls out from there.
+    """
+    extractor = extractor_for(watch, post_json=llm_poster(watch))
+    out: list[ReadArticle] = []
+    readable = [p for p in pages if p.status == "ok" and p.html is not None]
+    with stage_progress("clean", len(readable)) as advance:
+        for page in readable:
+            out.append(read_page(page, watch, extractor))
+            advance()
+    return out
+
+
+def read_page(page: FetchedPage, watch: Watch, extractor: EventExtractor) -> ReadArticle:
+    """Clean one page, extract its candidate events and fingerprint its text."""
+    assert page.html is not None
+    article = clean_page(
+        page.html,
+        page.final_url or page.link.url,
+        dict(page.headers),
+        source=page.link.source,
+        fetched_at=page.fetched_at,
+        hint=page.link,
+    )
+    found = extractor.extract(article, watch) if article.page_kind == "article" else []
+    return ReadArticle(
+        article,
+        page.final_url,
+        tuple(found),
+        page.link.canonical_url,
+        fingerprint_article(article),
+    )

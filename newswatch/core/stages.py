@@ -1,0 +1,94 @@
+"""The pipeline's batch stages as plain functions: typed values in, typed values out.
+
+Each stage works on a whole batch, because a Prefect task run costs milliseconds and an
+article costs less. I/O stays in sources/, storage/ and alerts/; these functions only
+call them in order. Cleaning is in core/reading.py, storing in core/store.py: both
+import the cleaning stack (trafilatura, datasketch), which a run with nothing new never
+needs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from newswatch.alerts.channels import channels_from_env
+from newswatch.config import Watch
+from newswatch.core.types import Clock, RunContext
+from newswatch.domain import CandidateLink, FetchedPage, SourceResult
+from newswatch.faults import fault_point
+from newswatch.flows.delivery import deliver_due_alerts
+from newswatch.sources.fetch import fetch_pages, user_agent_for
+from newswatch.sources.poll import poll_sources
+from newswatch.storage import articles as article_store
+from newswatch.storage import sources as source_store
+from newswatch.storage.db import read_session, write_session
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    """What one delivery pass did."""
+
+    sent: int
+    failed: int
+
+
+def discover_links(watch: Watch, db_path: str) -> list[SourceResult]:
+    """Poll every source with its conditional-GET validators; failures become results."""
+    with read_session(db_path) as con:
+        states = source_store.load_source_states(con, watch.name)
+    return poll_sources(watch, states)
+
+
+def select_new_links(
+    results: Sequence[SourceResult], db_path: str, limit: int
+) -> list[CandidateLink]:
+    """Links not stored yet, one per canonical URL: the newest `limit`, oldest first."""
+    seen: dict[str, CandidateLink] = {}
+    for result in results:
+        for link in result.links:
+            seen.setdefault(link.canonical_url, link)
+    with read_session(db_path) as con:
+        known = article_store.known_link_urls(con, seen.keys())
+    fresh = [link for url, link in seen.items() if url not in known]
+    oldest = datetime.min.replace(tzinfo=UTC)
+    # Undated links sort as newest: a feed that omits dates is usually showing today's news.
+    fresh.sort(key=lambda lk: (lk.published_at is None, lk.published_at or oldest), reverse=True)
+    return list(reversed(fresh[:limit]))
+
+
+def fetch_batch(links: Sequence[CandidateLink], watch: Watch) -> list[FetchedPage]:
+    """Fetch one batch of pages politely; no database access, so it may run on any thread."""
+    return fetch_pages(links, watch.fetch, user_agent_for(watch))
+
+
+def record_fetches(pages: Sequence[FetchedPage], run: RunContext) -> None:
+    """Record every fetch outcome in `fetches` (in the writer process)."""
+    with run.transaction() as con:
+        source_store.save_fetches(con, run.run_id, pages)
+    fault_point("after-fetch")
+
+
+def save_source_results(
+    results: Sequence[SourceResult], watch: Watch, db_path: str, clock: Clock
+) -> None:
+    """Store each source's validators and health, once the run's pages are stored."""
+    with write_session(db_path) as con:
+        source_store.save_source_results(
+            con, watch.name, results, {s.key: s.kind for s in watch.sources}, clock()
+        )
+
+
+def deliver_alerts(watch: Watch, db_path: str) -> DeliveryCounts:
+    """Send due outbox rows on every configured channel."""
+    # Runs of one watch are serialised by the run lock, so a claim need not outlive the
+    # run that made it: after a crash the next run re-sends at once (lease 0).
+    report = deliver_due_alerts(db_path, channels_from_env(os.environ), watch, lease=timedelta(0))
+    return DeliveryCounts(report.sent, report.failed)
+
+
+def configured_channel_names() -> tuple[str, ...]:
+    """The alert channels configured in the environment, by name."""
+    return tuple(c.name for c in channels_from_env(os.environ))

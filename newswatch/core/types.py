@@ -1,0 +1,73 @@
+"""Values that cross the core's stage boundaries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from newswatch.config import Watch
+from newswatch.domain import Article, CandidateEvent
+from newswatch.storage.db import HeldWriter, write_session
+
+if TYPE_CHECKING:  # the fingerprint module imports datasketch, which idle runs never need
+    from newswatch.extractors.fingerprint import Fingerprint
+
+Clock = Callable[[], datetime]
+
+
+def wall_clock() -> datetime:
+    """The default run clock: now, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every stage of one run shares: the watch, the database and the run's clock."""
+
+    watch: Watch
+    db_path: str
+    run_id: str
+    clock: Clock = wall_clock
+    alerts_enabled: bool = True
+    first_run: bool = False
+    channel_names: tuple[str, ...] = ()
+    # The run's held write connection while it stores chunk after chunk; None: a
+    # fresh short session per transaction.
+    writer: HeldWriter | None = None
+
+    def transaction(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """One write transaction on the run's database."""
+        if self.writer is not None:
+            return self.writer.transaction()
+        return write_session(self.db_path)
+
+
+@dataclass(frozen=True)
+class ReadArticle:
+    """A fetched page after cleaning and extraction: what the store stage needs."""
+
+    article: Article
+    final_url: str | None
+    candidates: tuple[CandidateEvent, ...]
+    link_url: str | None = None
+    # Computed where the page was cleaned (a worker process), so the writer need not.
+    fingerprint: Fingerprint | None = None
+
+
+@dataclass
+class BatchOutcome:
+    """What one store transaction did."""
+
+    articles_stored: int = 0
+    articles_relevant: int = 0
+    copies_found: int = 0
+    events_new: int = 0
+    events_updated: int = 0
+    mentions_added: int = 0
+    alerts_queued: int = 0
+    new_event_summaries: list[str] = field(default_factory=list)
