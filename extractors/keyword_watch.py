@@ -39,7 +39,8 @@ class KeywordExtractor:
 
     query: Query
 
-    def extract(self, article: Article) -> list[CandidateEvent]:
+    def extract(self, article: Article, watch: object = None) -> list[CandidateEvent]:
+        """The article as one candidate story, or nothing (`watch` fits EventExtractor)."""
         if not self.query.matches(article.title, article.text):
             return []
         day = article.published_at.date() if article.published_at else None
