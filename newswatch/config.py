@@ -9,7 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from newswatch.domain import CONTACT_TYPES, EVENT_STATUSES, EventStatus, EventType
+from newswatch.domain import CONTACT_TYPES, EVENT_STATUSES, STORY, EventStatus, EventType
+from newswatch.extractors.keyword_query import Query, QueryError, parse_query
 
 SourceKind = Literal["rss", "atom", "google_news", "gdelt", "sitemap"]
 
@@ -113,6 +114,26 @@ class EventsConfig(_Strict):
         return self
 
 
+class MatchConfig(_Strict):
+    """A keyword watch: alert once per new story whose title and text match `query`."""
+
+    # Terms, "phrases", AND, OR, NOT (or -term), parentheses, prefix* (extractors/keyword_query).
+    query: str
+
+    @field_validator("query")
+    @classmethod
+    def _query_parses(cls, query: str) -> str:
+        try:
+            parse_query(query)
+        except QueryError as err:
+            raise ValueError(str(err)) from None
+        return query
+
+    @property
+    def parsed(self) -> Query:
+        return parse_query(self.query)
+
+
 class FetchConfig(_Strict):
     """How politely and how safely pages are fetched."""
 
@@ -154,19 +175,30 @@ class RuntimeConfig(_Strict):
 
 
 class Watch(_Strict):
-    """A topic with actors: what to fetch, whom to look for, what to alert on."""
+    """A topic: what to fetch, and either whose contacts to find or which stories to match.
+
+    A contact watch names a pair of actors (`[events]`); a keyword watch has a query
+    (`[match]`) and alerts once per new story, a group of near-copies being one story.
+    """
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str | None = None
     sources: list[Source] = Field(min_length=1)
-    actors: dict[str, Actor] = Field(min_length=1)
-    events: EventsConfig
+    actors: dict[str, Actor] = Field(default_factory=dict)
+    events: EventsConfig | None = None
+    match: MatchConfig | None = None
     alerts: AlertPolicy = Field(default_factory=AlertPolicy)
     fetch: FetchConfig = Field(default_factory=FetchConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
 
     @model_validator(mode="after")
     def _pair_names_actors(self) -> Watch:
+        if self.events is None:
+            if self.match is None:
+                raise ValueError(
+                    "a watch needs [events] (a pair of actors) or [match] (a keyword query)"
+                )
+            return self
         for key in self.events.pair:
             if key not in self.actors:
                 raise ValueError(f"events.pair names '{key}', which is not in [actors]")
@@ -177,7 +209,14 @@ class Watch(_Strict):
     @property
     def alert_kinds(self) -> list[EventType]:
         """Event kinds that alert: `events.alert_on` (contract) wins over `alerts.kinds`."""
+        if self.events is None:
+            return [STORY]
         return list(self.events.alert_on) if self.events.alert_on is not None else self.alerts.kinds
+
+    @property
+    def is_keyword_watch(self) -> bool:
+        """True for a watch with a query and no pair of actors."""
+        return self.events is None
 
     def actor_display_name(self, key: str) -> str:
         """The first (full) name of an actor, for messages."""

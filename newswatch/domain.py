@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-EventType = Literal["call", "meeting", "message", "statement"]
+# "story" is the one kind a keyword watch (no actors, a query) stores: one per new story.
+EventType = Literal["call", "meeting", "message", "statement", "story"]
 EventStatus = Literal["planned", "reported", "confirmed", "denied", "cancelled"]
 FetchStatus = Literal["ok", "not_modified", "skipped", "failed"]
 PageKind = Literal["article", "listing", "stub"]
@@ -26,6 +27,7 @@ EVENT_STATUSES: tuple[EventStatus, ...] = (
     "cancelled",
 )
 CONTACT_TYPES: tuple[EventType, ...] = ("call", "meeting", "message")
+STORY: EventType = "story"
 
 
 def stable_id(*parts: str, length: int = 16) -> str:

@@ -58,9 +58,9 @@ def test_unknown_source_kind_names_the_field() -> None:
         parse_watch(text, origin="w.toml")
 
 
-def test_missing_actors_is_reported_as_missing() -> None:
+def test_a_pair_without_actors_names_the_missing_actor() -> None:
     text = MINIMAL.split("[actors.a]")[0] + '[events]\npair = ["a", "b"]\n'
-    with pytest.raises(WatchError, match=r"actors: required field is missing"):
+    with pytest.raises(WatchError, match=r"events.pair names 'a', which is not in \[actors\]"):
         parse_watch(text, origin="w.toml")
 
 
