@@ -94,6 +94,8 @@ class AlertPolicy(_Strict):
     # A contact dated this many days before the article's publication is history.
     history_days: int = Field(default=30, ge=1)
     max_attempts: int = Field(default=5, ge=1)
+    # When a user marks an alerted event wrong, tell the channels that announced it.
+    retractions: bool = False
 
 
 class EventsConfig(_Strict):

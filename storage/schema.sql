@@ -143,7 +143,22 @@ CREATE TABLE IF NOT EXISTS events (
     asserted_by         VARCHAR,                -- who says so (the source of the current status)
     independent_sources INTEGER NOT NULL DEFAULT 0,
     copies              INTEGER NOT NULL DEFAULT 0,
-    first_run_id        VARCHAR
+    first_run_id        VARCHAR,
+    retracted_at        TIMESTAMPTZ,            -- marked wrong by a user (newswatch feedback)
+    merged_into         VARCHAR,                -- a duplicate: the event that survives
+    extractor           VARCHAR                 -- rules | llm | keyword
+);
+
+-- What users said of events (newswatch feedback); re-applied after every change so a
+-- correction holds through later runs and reprocessing.
+CREATE TABLE IF NOT EXISTS feedback (
+    feedback_id VARCHAR PRIMARY KEY,
+    event_id    VARCHAR NOT NULL,
+    verdict     VARCHAR NOT NULL,   -- ok | wrong | duplicate | date | kind
+    value       VARCHAR,            -- duplicate: surviving event id; date: YYYY-MM-DD; kind
+    note        VARCHAR,
+    given_by    VARCHAR NOT NULL,
+    given_at    TIMESTAMPTZ NOT NULL
 );
 
 -- Every article that reports an event, with the sentence(s) that say so.
