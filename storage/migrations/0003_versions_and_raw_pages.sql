@@ -41,3 +41,12 @@ CREATE TABLE IF NOT EXISTS article_rechecks (
     interval_seconds DOUBLE NOT NULL,
     next_check_at    TIMESTAMPTZ             -- NULL: never again
 );
+
+-- Candidates a reprocess job has re-derived so far; a killed job resumes from here.
+CREATE TABLE IF NOT EXISTS reprocess_checkpoints (
+    job_id      VARCHAR NOT NULL,
+    article_id  VARCHAR NOT NULL,
+    candidates  VARCHAR NOT NULL,       -- JSON list of candidate events
+    text        VARCHAR,                -- re-cleaned text (stage clean/all), else NULL
+    PRIMARY KEY (job_id, article_id)
+);
