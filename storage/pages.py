@@ -19,8 +19,26 @@ import duckdb
 from newswatch.domain import CandidateLink, FetchedPage, stable_id
 from newswatch.extractors.versions import ChangedParts, RecheckState
 
-# zlib level 6: within a few percent of level 9's size at a third of its CPU (bench_raw_pages).
-COMPRESSION_LEVEL = 6
+# zlib level 1: 4.3x smaller than the HTML at 3.5 ms a page, where level 6 gives 5.1x at
+# 10 ms (bench/bench_raw_pages.py on 181 real pages): the run's CPU matters more.
+COMPRESSION_LEVEL = 1
+_RAW_COLUMNS = (
+    ("page_id", "VARCHAR"),
+    ("article_id", "VARCHAR"),
+    ("url", "VARCHAR"),
+    ("canonical_url", "VARCHAR"),
+    ("final_url", "VARCHAR"),
+    ("fetched_at", "TIMESTAMPTZ"),
+    ("http_status", "INTEGER"),
+    ("headers", "VARCHAR"),
+    ("html_zlib", "BLOB"),
+    ("html_bytes", "INTEGER"),
+    ("stored_bytes", "INTEGER"),
+    ("source", "VARCHAR"),
+    ("link_title", "VARCHAR"),
+    ("link_published_at", "TIMESTAMPTZ"),
+    ("watch", "VARCHAR"),
+)
 
 
 def page_id_for(page: FetchedPage) -> str:
@@ -67,13 +85,12 @@ def save_raw_pages(
     if not rows:
         return 0
     before = _count(con)
-    con.executemany(
-        "INSERT INTO raw_pages (page_id, article_id, url, canonical_url, final_url, fetched_at, "
-        "http_status, headers, html_zlib, html_bytes, stored_bytes, source, link_title, "
-        "link_published_at, watch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        rows,
-    )
+    # Column lists unnested side by side: one statement per batch (executemany runs one
+    # per row, several times slower for blobs).
+    names = ", ".join(name for name, _ in _RAW_COLUMNS)
+    selects = ", ".join(f"unnest(?::{kind}[])" for _, kind in _RAW_COLUMNS)
+    columns = [list(col) for col in zip(*rows, strict=True)]
+    con.execute(f"INSERT INTO raw_pages ({names}) SELECT {selects} ON CONFLICT DO NOTHING", columns)
     return _count(con) - before
 
 
