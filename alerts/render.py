@@ -30,7 +30,7 @@ SLACK_SECTION_CHARS = 3000
 # Longer links (tracking-laden redirects) are shown as text rather than overflow a section.
 MAX_LINK_CHARS = 600
 
-KIND_LABELS = {"new": "New contact", "update": "Status update"}
+KIND_LABELS = {"new": "New contact", "update": "Status update", "retraction": "Retracted"}
 ZWSP = "\u200b"
 
 # Slack turns these into notifications; a zero-width space after the opening character
@@ -106,6 +106,12 @@ def footer_text(message_id: str, watch: str) -> str:
     return f"newswatch {clean_line(watch, 60)} · alert id {message_id}"
 
 
+def feedback_text(event_id: str) -> str:
+    """The event's id and the command that tells newswatch the alert was wrong."""
+    event = clean_line(event_id, 40)
+    return f"event {event} · wrong? newswatch feedback {event} wrong (or: ok, date YYYY-MM-DD)"
+
+
 def render_subject(item: Deliverable) -> str:
     """An email subject: one line, no CR/LF, bounded length."""
     if isinstance(item, Digest):
@@ -164,6 +170,8 @@ def _text_lines(m: AlertMessage, *, with_footer: bool) -> list[str]:
         lines.append(f"  - {'(copy) ' if is_copy else ''}{label}" + (f" <{url}>" if url else ""))
     if more:
         lines.append(f"  … and {more} more")
+    if m.kind != "retraction":
+        lines.append(feedback_text(m.event_id))
     if with_footer:
         lines.append(footer_text(m.alert_id, m.watch))
     return lines
@@ -253,7 +261,10 @@ def render_slack(item: Deliverable) -> dict[str, Any]:
     if details:
         blocks.append({"type": "section", "text": _mrkdwn(_fit_lines(details))})
     blocks.append({"type": "section", "text": _mrkdwn(_slack_sources(m))})
-    blocks.append({"type": "context", "elements": [_mrkdwn(e(footer_text(m.alert_id, m.watch)))]})
+    context = [_mrkdwn(e(footer_text(m.alert_id, m.watch)))]
+    if m.kind != "retraction":
+        context.append(_mrkdwn(e(feedback_text(m.event_id))))
+    blocks.append({"type": "context", "elements": context})
     fallback = f"{headline(m)}, {m.day_text}: {status_text(m)} [{m.alert_id}]"
     return {"text": e(clean_line(fallback, MAX_LINE_CHARS)), "blocks": blocks}
 
@@ -268,7 +279,7 @@ def _slack_digest(d: Digest) -> dict[str, Any]:
         first = next(iter(_shown_sources(m)[0]), None)
         if first:
             lines.append(f"{e(sources_count_text(m))}, first: {_slack_link(first[0], first[1])}")
-        lines.append(f"id {e(m.alert_id)}")
+        lines.append(f"id {e(m.alert_id)} · {e(feedback_text(m.event_id))}")
         blocks.append({"type": "section", "text": _mrkdwn(_fit_lines(lines))})
     if len(d.items) > MAX_DIGEST_ITEMS:
         more = len(d.items) - MAX_DIGEST_ITEMS
@@ -321,4 +332,6 @@ def _html_alert(m: AlertMessage, *, level: str) -> str:
     if more:
         out.append(f"<li>… and {more} more</li>")
     out.append("</ul>")
+    if m.kind != "retraction":
+        out.append(f'<p style="color:#666">{x(feedback_text(m.event_id))}</p>')
     return "\n".join(out)

@@ -434,6 +434,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_option(p)
     p.add_argument("--out", default="report.html", help="output file (default: report.html)")
     p.set_defaults(func=cmd_report)
+
+    from newswatch.feedback_cli import add_commands as add_feedback_commands
+
+    add_feedback_commands(sub, db_option, default_watch(), format_rows)
     return parser
 
 

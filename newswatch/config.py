@@ -95,6 +95,8 @@ class AlertPolicy(_Strict):
     # A contact dated this many days before the article's publication is history.
     history_days: int = Field(default=30, ge=1)
     max_attempts: int = Field(default=5, ge=1)
+    # When a user marks an alerted event wrong, tell the channels that announced it.
+    retractions: bool = False
 
 
 class EventsConfig(_Strict):
@@ -159,6 +161,28 @@ class FetchConfig(_Strict):
     max_pages_per_run: int = Field(default=500, ge=1)
 
 
+class ArchiveConfig(_Strict):
+    """Fetched HTML kept (compressed, with headers) so `newswatch reprocess` works offline."""
+
+    keep_raw_pages: bool = True
+    # Pages fetched longer ago than this are deleted at the end of a run (None: keep).
+    raw_retention_days: int | None = Field(default=180, ge=1)
+    # And the oldest beyond this many MB of stored HTML (None: no size limit).
+    raw_max_mb: float | None = Field(default=None, gt=0)
+
+
+class VersionsConfig(_Strict):
+    """Re-checking pages that change under one URL (live pages, bulletins, updates)."""
+
+    recheck: bool = True
+    first_interval_minutes: float = Field(default=30, gt=0)
+    max_interval_hours: float = Field(default=24, gt=0)
+    # Pages published longer ago than this are never re-checked.
+    max_age_days: float = Field(default=7, gt=0)
+    # Re-checks per run at most, beside new links.
+    max_rechecks_per_run: int = Field(default=100, ge=0)
+
+
 class RuntimeConfig(_Strict):
     """Where and how the flow runs."""
 
@@ -190,6 +214,8 @@ class Watch(_Strict):
     alerts: AlertPolicy = Field(default_factory=AlertPolicy)
     fetch: FetchConfig = Field(default_factory=FetchConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+    archive: ArchiveConfig = Field(default_factory=ArchiveConfig)
+    versions: VersionsConfig = Field(default_factory=VersionsConfig)
 
     @model_validator(mode="after")
     def _pair_names_actors(self) -> Watch:

@@ -16,7 +16,7 @@ EventType = Literal["call", "meeting", "message", "statement", "story"]
 EventStatus = Literal["planned", "reported", "confirmed", "denied", "cancelled"]
 FetchStatus = Literal["ok", "not_modified", "skipped", "failed"]
 PageKind = Literal["article", "listing", "stub"]
-AlertKind = Literal["new", "update"]
+AlertKind = Literal["new", "update", "retraction"]
 
 EVENT_TYPES: tuple[EventType, ...] = ("call", "meeting", "message", "statement")
 EVENT_STATUSES: tuple[EventStatus, ...] = (

@@ -38,6 +38,18 @@ def _to_event(row: tuple[Any, ...]) -> StoredEvent:
     )
 
 
+def events_by_id(con: duckdb.DuckDBPyConnection, event_ids: Sequence[str]) -> list[StoredEvent]:
+    """The events with these ids, in the order given (unknown ids are left out)."""
+    if not event_ids:
+        return []
+    rows = con.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE event_id IN (SELECT unnest(?))",
+        [list(event_ids)],
+    ).fetchall()
+    found = {r[0]: _to_event(r) for r in rows}
+    return [found[i] for i in event_ids if i in found]
+
+
 def load_events(con: duckdb.DuckDBPyConnection, watch: str) -> list[StoredEvent]:
     """All events of a watch, oldest first."""
     rows = con.execute(
@@ -55,8 +67,12 @@ def save_resolution(
     run_id: str,
     now: datetime,
     repointed_articles: Iterable[str] = (),
+    extractor: str | None = None,
 ) -> int:
     """Upsert changed events and insert new mentions; returns the number of mentions added.
+
+    `extractor` (rules, llm, keyword) is recorded when an event is first stored, so live
+    precision can be told per extractor (`newswatch quality`).
 
     Source counts are recomputed for every event touched, and for the events of articles
     whose copy link changed (`repointed_articles`).
@@ -68,8 +84,8 @@ def save_resolution(
             INSERT INTO events (
                 event_id, event_type, participants, event_date, date_earliest, date_latest,
                 status, location, summary, first_seen_at, updated_at, watch, historical,
-                asserted_by, first_run_id
-            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                asserted_by, first_run_id, extractor
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (event_id) DO UPDATE SET
                 event_type = excluded.event_type,
                 event_date = excluded.event_date,
@@ -98,6 +114,7 @@ def save_resolution(
                 e.historical,
                 e.asserted_by,
                 run_id,
+                extractor,
             ],
         )
     added = 0
@@ -200,7 +217,8 @@ def events_timeline(
     include_history: bool = True,
 ) -> list[StoredEvent]:
     """Events ordered by contact day (or range start), filtered for `newswatch events`."""
-    where = ["1 = 1"]
+    # Events users marked wrong or merged into another are not part of the timeline.
+    where = ["retracted_at IS NULL", "merged_into IS NULL"]
     params: list[object] = []
     if watch:
         where.append("watch = ?")

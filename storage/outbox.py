@@ -132,6 +132,36 @@ def queue_alerts(
     return queued
 
 
+def queue_retractions(
+    con: duckdb.DuckDBPyConnection, event_id: str, channels: Sequence[str], now: datetime
+) -> int:
+    """One `retraction` row per channel that announced the event; returns how many are new.
+
+    The rows take the run id of the event's first run, so delivery for its watch sends them.
+    """
+    row = con.execute("SELECT first_run_id FROM events WHERE event_id = ?", [event_id]).fetchone()
+    run_id = row[0] if row else None
+    message_id = message_id_for(event_id, "retraction", None)
+    queued = 0
+    for channel in channels:
+        result = con.execute(
+            "INSERT INTO alerts (alert_id, event_id, channel, kind, event_status, "
+            "previous_status, message_id, status, attempts, created_at, run_id) "
+            "VALUES (?, ?, ?, 'retraction', NULL, NULL, ?, 'pending', 0, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [
+                alert_id_for(event_id, "retraction", None, channel),
+                event_id,
+                channel,
+                message_id,
+                now,
+                run_id,
+            ],
+        ).fetchone()
+        queued += int(result[0]) if result else 0
+    return queued
+
+
 def due_alerts(
     con: duckdb.DuckDBPyConnection,
     now: datetime,
@@ -152,9 +182,12 @@ def due_alerts(
     if watch is not None:
         only_watch = "AND run_id IN (SELECT run_id FROM runs WHERE watch = ?) "
         params.append(watch)
+    # An event a user retracted or merged away announces nothing more but its retraction.
     sql = (
         f"SELECT {_COLUMNS} FROM alerts WHERE status = 'pending' AND channel IN ({marks}) "
         "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+        "AND (kind = 'retraction' OR event_id NOT IN (SELECT event_id FROM events "
+        "WHERE retracted_at IS NOT NULL OR merged_into IS NOT NULL)) "
         + only_watch
         + f"ORDER BY created_at, {_KIND_RANK}, event_id, channel"
     )
@@ -256,7 +289,7 @@ def load_alert_message(
         # A stale pending alert announces an older status: say who said that one.
         asserted_by = best.asserted_by
     independent_seen = sum(1 for m in mentions if not m.is_copy)
-    kind: AlertKind = "update" if row.kind == "update" else "new"
+    kind: AlertKind = row.kind if row.kind in ("update", "retraction") else "new"  # type: ignore[assignment]
     keys = tuple(str(p) for p in participants)
     return AlertMessage(
         alert_id=row.message_id,

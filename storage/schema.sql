@@ -143,7 +143,22 @@ CREATE TABLE IF NOT EXISTS events (
     asserted_by         VARCHAR,                -- who says so (the source of the current status)
     independent_sources INTEGER NOT NULL DEFAULT 0,
     copies              INTEGER NOT NULL DEFAULT 0,
-    first_run_id        VARCHAR
+    first_run_id        VARCHAR,
+    retracted_at        TIMESTAMPTZ,            -- marked wrong by a user (newswatch feedback)
+    merged_into         VARCHAR,                -- a duplicate: the event that survives
+    extractor           VARCHAR                 -- rules | llm | keyword
+);
+
+-- What users said of events (newswatch feedback); re-applied after every change so a
+-- correction holds through later runs and reprocessing.
+CREATE TABLE IF NOT EXISTS feedback (
+    feedback_id VARCHAR PRIMARY KEY,
+    event_id    VARCHAR NOT NULL,
+    verdict     VARCHAR NOT NULL,   -- ok | wrong | duplicate | date | kind
+    value       VARCHAR,            -- duplicate: surviving event id; date: YYYY-MM-DD; kind
+    note        VARCHAR,
+    given_by    VARCHAR NOT NULL,
+    given_at    TIMESTAMPTZ NOT NULL
 );
 
 -- Every article that reports an event, with the sentence(s) that say so.
@@ -176,3 +191,55 @@ CREATE TABLE IF NOT EXISTS alerts (
     run_id          VARCHAR
 );
 CREATE INDEX IF NOT EXISTS alerts_status ON alerts (status);
+
+-- Pages that change under one URL, and the fetched HTML kept for reprocessing.
+CREATE TABLE IF NOT EXISTS raw_pages (
+    page_id          VARCHAR PRIMARY KEY,     -- url + fetch time
+    article_id       VARCHAR,                 -- the article it became, when it became one
+    url              VARCHAR NOT NULL,        -- the link as found
+    canonical_url    VARCHAR NOT NULL,
+    final_url        VARCHAR,
+    fetched_at       TIMESTAMPTZ NOT NULL,
+    http_status      INTEGER,
+    headers          VARCHAR,                 -- JSON list of [name, value]
+    html_zlib        BLOB NOT NULL,
+    html_bytes       INTEGER NOT NULL,
+    stored_bytes     INTEGER NOT NULL,
+    source           VARCHAR,
+    link_title       VARCHAR,
+    link_published_at TIMESTAMPTZ,
+    watch            VARCHAR
+);
+CREATE INDEX IF NOT EXISTS raw_pages_fetched ON raw_pages (fetched_at);
+
+CREATE TABLE IF NOT EXISTS article_versions (
+    article_id     VARCHAR NOT NULL,
+    version        INTEGER NOT NULL,
+    text_hash      VARCHAR NOT NULL,
+    fetched_at     TIMESTAMPTZ NOT NULL,
+    added_parts    VARCHAR[],
+    removed_parts  VARCHAR[],
+    page_id        VARCHAR,
+    PRIMARY KEY (article_id, version)
+);
+
+CREATE TABLE IF NOT EXISTS article_rechecks (
+    article_id       VARCHAR PRIMARY KEY,
+    url              VARCHAR NOT NULL,
+    watch            VARCHAR NOT NULL,
+    etag             VARCHAR,
+    last_modified    VARCHAR,
+    first_seen_at    TIMESTAMPTZ NOT NULL,
+    published_at     TIMESTAMPTZ,
+    interval_seconds DOUBLE NOT NULL,
+    next_check_at    TIMESTAMPTZ             -- NULL: never again
+);
+
+-- Candidates a reprocess job has re-derived so far; a killed job resumes from here.
+CREATE TABLE IF NOT EXISTS reprocess_checkpoints (
+    job_id      VARCHAR NOT NULL,
+    article_id  VARCHAR NOT NULL,
+    candidates  VARCHAR NOT NULL,       -- JSON list of candidate events
+    text        VARCHAR,                -- re-cleaned text (stage clean/all), else NULL
+    PRIMARY KEY (job_id, article_id)
+);

@@ -21,7 +21,8 @@ SELECT
     e.first_seen_at,
     e.updated_at
 FROM events e
-WHERE e.event_type IN ('call', 'meeting', 'message');
+WHERE e.event_type IN ('call', 'meeting', 'message')
+  AND e.retracted_at IS NULL AND e.merged_into IS NULL;
 
 CREATE OR REPLACE VIEW contact_sources AS
 SELECT

@@ -201,3 +201,18 @@ def _texts(node: object) -> list[str]:
     if isinstance(node, list):
         return [t for value in node for t in _texts(value)]
     return []
+
+
+def test_every_alert_shows_its_event_id_and_the_feedback_command() -> None:
+    hint = "event ev-call · wrong? newswatch feedback ev-call wrong"
+    assert hint in render_text(MESSAGE)
+    assert any(hint in el["text"] for el in render_slack(MESSAGE)["blocks"][-1]["elements"])
+    assert "newswatch feedback ev-call wrong" in render_html(MESSAGE)
+
+
+def test_a_retraction_says_so_and_asks_for_no_feedback() -> None:
+    retraction = replace(MESSAGE, kind="retraction")
+    text = render_text(retraction)
+    assert text.splitlines()[0] == "Retracted: call between Anna Alpha and Boris Beta"
+    assert "newswatch feedback" not in text
+    assert render_slack(retraction)["blocks"][0]["text"]["text"].startswith("Retracted: call")

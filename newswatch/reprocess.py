@@ -1,0 +1,204 @@
+"""`newswatch reprocess`: re-derive clean text and events from what is stored, offline.
+
+When the extractor improves (a language pack, a cleaning rule), stored articles are read
+again without the network: `--stage events` re-extracts from the stored main text,
+`--stage clean` and `all` first re-clean the kept raw HTML. Re-derived events are lined up
+with the stored ones (`extractors.reconcile`), so ids, alert history and user feedback
+stay attached, and the command prints what changed. It never re-sends an alert; with
+`--alert-updates` it queues `update` alerts for contacts whose status moved.
+
+Idempotent (a second run finds nothing to change) and resumable: re-derivation is
+checkpointed per article, and the apply step is one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from newswatch.config import Watch
+from newswatch.domain import Article, CandidateEvent, stable_id
+from newswatch.extractors.events import EventExtractor
+from newswatch.extractors.reconcile import EventDiff, reconcile
+from newswatch.extractors.resolution import resolve_events
+from newswatch.progress import stage_progress
+
+Stage = Literal["clean", "events", "all"]
+# Articles re-derived between two checkpoint commits.
+CHECKPOINT_EVERY = 100
+
+
+@dataclass(frozen=True)
+class ReprocessReport:
+    articles: int
+    resumed: int
+    texts_changed: int
+    diff: EventDiff
+    updates_queued: int
+
+
+def job_id_for(watch: Watch, since: datetime | None, stage: Stage) -> str:
+    return stable_id("reprocess", watch.name, since.isoformat() if since else "", stage)
+
+
+def reprocess(
+    db_path: str,
+    watch: Watch,
+    *,
+    since: datetime | None,
+    stage: Stage,
+    alert_updates: bool,
+    now: datetime,
+    channel_names: tuple[str, ...],
+) -> ReprocessReport:
+    """Re-derive and reconcile; see the module docstring."""
+    from newswatch.extractors.events import extractor_for
+    from newswatch.storage import events as event_store
+    from newswatch.storage import outbox
+    from newswatch.storage import reprocess as store
+    from newswatch.storage.db import read_session, write_session
+    from newswatch.storage.feedback import reapply_feedback
+    from newswatch.storage.pages import iter_raw_pages
+
+    job = job_id_for(watch, since, stage)
+    with read_session(db_path) as con:
+        selected = store.articles_for_reprocess(con, watch.name, since)
+        done = store.load_checkpoints(con, job)
+        raw_html: dict[str, str] = {}
+        if stage in ("clean", "all"):
+            for pages in iter_raw_pages(con, watch=watch.name):
+                for stored in pages:  # the latest fetch of each article wins
+                    if stored.article_id and stored.page.html is not None:
+                        raw_html[stored.article_id] = stored.page.html
+    with stage_progress("reprocess", len(selected)) as advance:
+        results = _rederive(
+            db_path, job, selected, done, raw_html, watch, extractor_for(watch), advance
+        )
+
+    batch = []
+    for article, copy_of in selected:
+        candidates, text = results[article.article_id]
+        if candidates:
+            reading = _with_text(article, text) if text else article
+            batch.append((reading, article.article_id, copy_of is not None, candidates))
+    derived = resolve_events(batch, [], watch, now)
+    article_ids = [a.article_id for a, _ in selected]
+    texts = [(a, t) for a, (_c, t) in results.items() if t]
+    with write_session(db_path) as con:
+        reconciled = reconcile(
+            event_store.load_events(con, watch.name),
+            event_store.load_mentions(con, watch.name),
+            [c.event for c in derived.changes],
+            derived.mentions,
+            set(article_ids),
+        )
+        store.update_article_texts(con, texts)
+        store.apply_reconciled(
+            con, watch.name, reconciled, article_ids, run_id=f"reprocess-{job}", now=now
+        )
+        reapply_feedback(con, now)
+        queued = 0
+        if alert_updates and channel_names:
+            from newswatch.alerts.policy import AlertIntent
+
+            intents = [
+                AlertIntent(after.event_id, "update", after.status, before.status)
+                for before, after in reconciled.diff.restatused
+                if not after.historical
+            ]
+            queued = outbox.queue_alerts(con, intents, channel_names, None, now)
+        store.clear_checkpoints(con, job)
+    return ReprocessReport(
+        articles=len(selected),
+        resumed=len(done),
+        texts_changed=len(texts),
+        diff=reconciled.diff,
+        updates_queued=queued,
+    )
+
+
+def _rederive(
+    db_path: str,
+    job: str,
+    selected: list[tuple[Article, str | None]],
+    done: dict[str, tuple[tuple[CandidateEvent, ...], str | None]],
+    raw_html: dict[str, str],
+    watch: Watch,
+    extractor: EventExtractor,
+    advance: Callable[[], None],
+) -> dict[str, tuple[tuple[CandidateEvent, ...], str | None]]:
+    """Candidates (and re-cleaned text) per article, checkpointed every CHECKPOINT_EVERY."""
+    from newswatch.extractors.clean import clean_page
+    from newswatch.faults import fault_point
+    from newswatch.storage import reprocess as store
+    from newswatch.storage.db import write_session
+
+    results = dict(done)
+    pending: list[tuple[str, tuple[CandidateEvent, ...], str | None]] = []
+    for article, _copy_of in selected:
+        if article.article_id in results:
+            advance()
+            continue
+        text: str | None = None
+        reading = article
+        html = raw_html.get(article.article_id)
+        if html is not None:
+            cleaned = clean_page(
+                html, article.url, source=article.source, fetched_at=article.fetched_at
+            )
+            if cleaned.text and cleaned.text != article.text:
+                text = cleaned.text
+                reading = _with_text(article, cleaned.text)
+        found = tuple(extractor.extract(reading, watch)) if reading.page_kind == "article" else ()
+        results[article.article_id] = (found, text)
+        pending.append((article.article_id, found, text))
+        if len(pending) >= CHECKPOINT_EVERY:
+            with write_session(db_path) as con:
+                store.save_checkpoints(con, job, pending)
+            pending = []
+            fault_point("reprocess-checkpoint")
+        advance()
+    if pending:
+        with write_session(db_path) as con:
+            store.save_checkpoints(con, job, pending)
+    return results
+
+
+def _with_text(article: Article, text: str) -> Article:
+    from dataclasses import replace
+
+    return replace(article, text=text)
+
+
+def describe(report: ReprocessReport) -> list[str]:
+    """What changed, one line per event, for the terminal."""
+    d = report.diff
+    lines = [
+        f"reprocessed {report.articles} article(s)"
+        + (f" ({report.resumed} from an interrupted run)" if report.resumed else "")
+        + f": {report.texts_changed} text(s) changed, {len(d.added)} event(s) added, "
+        f"{len(d.retracted)} retracted, {len(d.redated)} re-dated, {len(d.restatused)} re-statused"
+        + (f"; {report.updates_queued} update alert(s) queued" if report.updates_queued else "")
+    ]
+    for e in d.added:
+        lines.append(f"  + {e.event_id} {e.event_type} {_day(e)} {e.status}")
+    for e in d.retracted:
+        lines.append(f"  - {e.event_id} {e.event_type} {_day(e)} {e.status}")
+    for before, after in d.redated:
+        lines.append(f"  ~ {after.event_id} {after.event_type} {_day(before)} -> {_day(after)}")
+    for before, after in d.restatused:
+        lines.append(f"  ~ {after.event_id} {after.event_type} {before.status} -> {after.status}")
+    return lines
+
+
+def _day(e: object) -> str:
+    from newswatch.domain import StoredEvent
+
+    assert isinstance(e, StoredEvent)
+    if e.event_date:
+        return e.event_date.isoformat()
+    start = e.date_earliest.isoformat() if e.date_earliest else "?"
+    end = e.date_latest.isoformat() if e.date_latest else "?"
+    return f"{start}..{end}"
