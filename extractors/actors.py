@@ -139,7 +139,7 @@ class ActorLexicon:
 
     def __init__(self, watch: Watch) -> None:
         self.watch = watch
-        self.pair: tuple[str, str] = (watch.events.pair[0], watch.events.pair[1])
+        self.pair: tuple[str, str] = (watch.contacts.pair[0], watch.contacts.pair[1])
         self.actors: dict[str, Actor] = dict(watch.actors)
         self._patterns: list[_Pattern] = []
         names_all: list[str] = []

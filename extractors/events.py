@@ -594,7 +594,7 @@ class RuleBasedExtractor:
     """The default extractor: phrasing rules driven by the watch's vocabulary (see module doc)."""
 
     def extract(self, article: Article, watch: Watch) -> list[CandidateEvent]:
-        """Candidate contacts and statements between `watch.events.pair` in `article.text`."""
+        """Candidate contacts and statements between `watch.contacts.pair` in `article.text`."""
         if article.page_kind != "article" or not article.text.strip():
             return []
         lexicon = ActorLexicon.for_watch(watch)
@@ -607,7 +607,7 @@ def extractor_for(watch: Watch, *, post_json: Any = None) -> EventExtractor:
     `post_json` is the HTTP layer's JSON poster the LLM extractor sends through (the
     wiring passes it: flows/llm_endpoint.py); extractors hold no network code.
     """
-    if watch.events.extractor == "llm":
+    if watch.contacts.extractor == "llm":
         try:
             module = importlib.import_module("newswatch.extractors.llm")
         except ImportError:

@@ -229,7 +229,7 @@ def _actor_card(key: str, actor: Actor) -> str:
 
 def build_request(article: Article, watch: Watch, model: str | None) -> ChatRequest:
     """The chat request for one article: the event model, the pair, the day, `article.text`."""
-    key_a, key_b = watch.events.pair
+    key_a, key_b = watch.contacts.pair
     name_a, name_b = watch.actor_display_name(key_a), watch.actor_display_name(key_b)
     system = _INSTRUCTIONS.format(
         pair_names=f"{name_a} and {name_b}",
@@ -240,7 +240,7 @@ def build_request(article: Article, watch: Watch, model: str | None) -> ChatRequ
         lookback=REPORTED_LOOKBACK_DAYS,
         horizon=PLANNED_HORIZON_DAYS,
         history_days=watch.alerts.history_days,
-        actors="\n".join(_actor_card(k, watch.actors[k]) for k in watch.events.pair),
+        actors="\n".join(_actor_card(k, watch.actors[k]) for k in watch.contacts.pair),
     )
     day = reference_day(article.published_at, article.text)
     if day is not None:
@@ -383,7 +383,7 @@ def _pair_keys(participants: list[str], watch: Watch) -> tuple[str, ...] | None:
         if key is None:
             return None
         keys.add(key)
-    if keys != set(watch.events.pair) or len(participants) != 2:
+    if keys != set(watch.contacts.pair) or len(participants) != 2:
         return None
     return tuple(sorted(keys))
 
@@ -391,7 +391,7 @@ def _pair_keys(participants: list[str], watch: Watch) -> tuple[str, ...] | None:
 def _actor_key(written: str, watch: Watch) -> str | None:
     """The pair actor a written key or name stands for."""
     wanted = written.strip().casefold()
-    for key in watch.events.pair:
+    for key in watch.contacts.pair:
         actor = watch.actors[key]
         if wanted in {n.casefold() for n in (key, *actor.names, *actor.aliases)}:
             return key
@@ -448,7 +448,7 @@ def verbatim_evidence(evidence: str, text: str) -> str | None:
 def names_pair_actor(article: Article, watch: Watch) -> bool:
     """Whether the article names one of the pair at all (else there is nothing to ask)."""
     haystack = f"{article.title or ''}\n{article.text}".casefold()
-    for key in watch.events.pair:
+    for key in watch.contacts.pair:
         actor = watch.actors[key]
         for name in (*actor.names, *actor.aliases):
             if re.search(r"(?<!\w)" + re.escape(name.casefold()) + r"(?!\w)", haystack):
@@ -536,7 +536,7 @@ class LlmExtractor:
         fallback_to_rules: bool = True,
     ) -> None:
         if client is None:
-            url = watch.events.llm_url
+            url = watch.contacts.llm_url
             if not url or urlsplit(url).scheme not in ("http", "https"):
                 raise WatchError(
                     f"watch '{watch.name}': events.llm_url: an http(s) URL is required "
@@ -549,14 +549,14 @@ class LlmExtractor:
                 )
             client = HttpChatClient(url, os.environ.get(API_KEY_ENV), post=post)
         self.client = client
-        self.model = watch.events.llm_model
+        self.model = watch.contacts.llm_model
         self.fallback: EventExtractor | None = RuleBasedExtractor() if fallback_to_rules else None
 
     def __repr__(self) -> str:
         return f"LlmExtractor({self.client!r}, model={self.model!r})"
 
     def extract(self, article: Article, watch: Watch) -> list[CandidateEvent]:
-        """Candidate contacts and statements between `watch.events.pair` in `article.text`."""
+        """Candidate contacts and statements between `watch.contacts.pair` in `article.text`."""
         if article.page_kind != "article" or not article.text.strip():
             return []
         if not names_pair_actor(article, watch):

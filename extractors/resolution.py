@@ -83,7 +83,7 @@ def resolve_events(
     now: datetime,
 ) -> ResolutionResult:
     """Join a batch's candidates to stored events or new ones; the changes and all mentions."""
-    pair = tuple(sorted(watch.events.pair))
+    pair = tuple(sorted(watch.contacts.pair))
     working: list[_Working] = [_Working(e, e.status, e) for e in existing]
     mentions: dict[tuple[str, str], Mention] = {}
     touched: list[_Working] = []
@@ -257,7 +257,9 @@ def summarize(
 ) -> str:
     """One line for people: who, what, when, where, and who says so."""
     # The watch's own order reads naturally ("Trump and Putin"); stored participants are sorted.
-    ordered = [k for k in watch.events.pair if k in event.participants] or list(event.participants)
+    ordered = [k for k in watch.contacts.pair if k in event.participants] or list(
+        event.participants
+    )
     names = " and ".join(
         min(watch.actors[k].names, key=len) if k in watch.actors else k for k in ordered
     )

@@ -172,13 +172,18 @@ class ArchiveConfig(_Strict):
 
 
 class VersionsConfig(_Strict):
-    """Re-checking pages that change under one URL (live pages, bulletins, updates)."""
+    """Re-checking pages that change under one URL (live pages, bulletins, updates).
+
+    A page is looked at again (conditional GET) an hour after it was read, then twice as
+    long after each unchanged look and an hour after each change, at most a day apart, and
+    never once it is older than `max_age_days`: about six looks per article.
+    """
 
     recheck: bool = True
-    first_interval_minutes: float = Field(default=30, gt=0)
+    first_interval_minutes: float = Field(default=60, gt=0)
     max_interval_hours: float = Field(default=24, gt=0)
     # Pages published longer ago than this are never re-checked.
-    max_age_days: float = Field(default=7, gt=0)
+    max_age_days: float = Field(default=3, gt=0)
     # Re-checks per run at most, beside new links.
     max_rechecks_per_run: int = Field(default=100, ge=0)
 
@@ -238,6 +243,13 @@ class Watch(_Strict):
         if self.events is None:
             return [STORY]
         return list(self.events.alert_on) if self.events.alert_on is not None else self.alerts.kinds
+
+    @property
+    def contacts(self) -> EventsConfig:
+        """The `[events]` table of a contact watch (the extractors' view of the watch)."""
+        if self.events is None:
+            raise WatchError(f"watch {self.name} is a keyword watch: it has no [events] pair")
+        return self.events
 
     @property
     def is_keyword_watch(self) -> bool:

@@ -48,6 +48,13 @@ class CandidateLink:
     language: str | None = None
     # The URL to report to users when `url` is an aggregator redirect (Google News).
     redirect_url: str | None = None
+    # A re-check of a stored article: the validators of its last fetch (conditional GET).
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def is_recheck(self) -> bool:
+        return self.etag is not None or self.last_modified is not None
 
 
 @dataclass(frozen=True)

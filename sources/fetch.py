@@ -71,12 +71,23 @@ def looks_like_html(body: bytes) -> bool:
     return any(marker in head for marker in _HTML_MARKERS)
 
 
+def _validators(link: CandidateLink) -> dict[str, str] | None:
+    """If-None-Match / If-Modified-Since for a re-check of a stored article."""
+    headers = {}
+    if link.etag:
+        headers["If-None-Match"] = link.etag
+    if link.last_modified:
+        headers["If-Modified-Since"] = link.last_modified
+    return headers or None
+
+
 async def _fetch_one(
     client: HttpClient, robots: RobotsRules | None, link: CandidateLink
 ) -> FetchedPage:
     try:
         result = await client.get(
             link.url,
+            headers=_validators(link),
             body_check=_html_only,
             hop_check=robots.refusal if robots is not None else None,
         )
@@ -91,7 +102,9 @@ async def _fetch_one(
     content_type = header_value(result.headers, "content-type")
     status: FetchStatus = "ok"
     error, html = result.error, None
-    if result.outcome == "not_modified":  # we never ask conditionally for pages
+    if result.outcome == "not_modified" and link.is_recheck:
+        status = "not_modified"  # a re-checked page that did not change
+    elif result.outcome == "not_modified":  # we asked unconditionally
         status, error = "failed", "unexpected 304 Not Modified"
     elif result.outcome != "ok":
         status = result.outcome

@@ -124,3 +124,17 @@ def known_link_urls(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> set[
 def article_urls(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """article_id → the URL it was fetched from."""
     return {r[0]: r[1] for r in con.execute("SELECT article_id, url FROM articles").fetchall()}
+
+
+def duplicate_of_map(
+    con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]
+) -> dict[str, str | None]:
+    """The stored `duplicate_of` of each given article."""
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return {}
+    rows = con.execute(
+        "SELECT article_id, duplicate_of FROM articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}

@@ -258,69 +258,150 @@ def record_version(
 
 @dataclass(frozen=True)
 class Recheck:
-    """An article due to be looked at again, with its conditional-GET validators."""
+    """A stored page due to be looked at again, with its conditional-GET validators."""
 
-    article_id: str
     url: str
     etag: str | None
     last_modified: str | None
     state: RecheckState
 
 
-def schedule_recheck(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    article_id: str,
-    url: str,
-    watch: str,
-    state: RecheckState,
-    next_check_at: datetime | None,
-    etag: str | None = None,
-    last_modified: str | None = None,
-) -> None:
-    con.execute(
-        """
-        INSERT INTO article_rechecks (article_id, url, watch, etag, last_modified, first_seen_at,
-            published_at, interval_seconds, next_check_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (article_id) DO UPDATE SET
-            etag = coalesce(excluded.etag, article_rechecks.etag),
-            last_modified = coalesce(excluded.last_modified, article_rechecks.last_modified),
-            interval_seconds = excluded.interval_seconds,
-            next_check_at = excluded.next_check_at
-        """,
-        [
-            article_id,
-            url,
-            watch,
-            etag,
-            last_modified,
-            state.first_seen_at,
-            state.published_at,
-            state.interval.total_seconds(),
-            next_check_at,
-        ],
+@dataclass(frozen=True)
+class RecheckRow:
+    """The re-check schedule of one page after a fetch."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    state: RecheckState
+    next_check_at: datetime | None
+
+
+def load_rechecks(
+    con: duckdb.DuckDBPyConnection, watch: str, urls: Sequence[str]
+) -> dict[str, Recheck]:
+    """The schedule rows of these pages (canonical link URLs) that have one."""
+    if not urls:
+        return {}
+    rows = con.execute(
+        "SELECT url, etag, last_modified, first_seen_at, published_at, interval_seconds "
+        "FROM article_rechecks WHERE watch = ? AND url IN (SELECT unnest(?::VARCHAR[]))",
+        [watch, list(urls)],
+    ).fetchall()
+    return {r[0]: _recheck(r) for r in rows}
+
+
+def _recheck(r: tuple[Any, ...]) -> Recheck:
+    return Recheck(
+        url=r[0],
+        etag=r[1],
+        last_modified=r[2],
+        state=RecheckState(
+            first_seen_at=r[3], published_at=r[4], interval=timedelta(seconds=float(r[5]))
+        ),
     )
+
+
+def save_rechecks(con: duckdb.DuckDBPyConnection, watch: str, rows: Sequence[RecheckRow]) -> None:
+    """Upsert schedule rows (validators kept when a fetch brought none)."""
+    for row in rows:
+        con.execute(
+            """
+            INSERT INTO article_rechecks (url, watch, etag, last_modified, first_seen_at,
+                published_at, interval_seconds, next_check_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (watch, url) DO UPDATE SET
+                etag = coalesce(excluded.etag, article_rechecks.etag),
+                last_modified = coalesce(excluded.last_modified, article_rechecks.last_modified),
+                interval_seconds = excluded.interval_seconds,
+                next_check_at = excluded.next_check_at
+            """,
+            [
+                row.url,
+                watch,
+                row.etag,
+                row.last_modified,
+                row.state.first_seen_at,
+                row.state.published_at,
+                row.state.interval.total_seconds(),
+                row.next_check_at,
+            ],
+        )
 
 
 def due_rechecks(
     con: duckdb.DuckDBPyConnection, watch: str, now: datetime, limit: int
 ) -> list[Recheck]:
+    """Pages whose next look is due, the most overdue first."""
     rows = con.execute(
-        "SELECT article_id, url, etag, last_modified, first_seen_at, published_at, "
-        "interval_seconds FROM article_rechecks WHERE watch = ? AND next_check_at <= ? "
+        "SELECT url, etag, last_modified, first_seen_at, published_at, interval_seconds "
+        "FROM article_rechecks WHERE watch = ? AND next_check_at <= ? "
         "ORDER BY next_check_at LIMIT ?",
         [watch, now, limit],
     ).fetchall()
-    return [
-        Recheck(
-            article_id=r[0],
-            url=r[1],
-            etag=r[2],
-            last_modified=r[3],
-            state=RecheckState(
-                first_seen_at=r[4], published_at=r[5], interval=timedelta(seconds=float(r[6]))
-            ),
+    return [_recheck(r) for r in rows]
+
+
+def last_fetched(
+    con: duckdb.DuckDBPyConnection, canonical_urls: Sequence[str]
+) -> dict[str, datetime]:
+    """When each stored page (by its link's or its own canonical URL) was last read."""
+    if not canonical_urls:
+        return {}
+    rows = con.execute(
+        """
+        SELECT q.u, max(a.fetched_at) FROM (SELECT unnest(?::VARCHAR[]) AS u) AS q
+        JOIN articles a ON a.canonical_url = q.u OR a.link_url = q.u
+        GROUP BY q.u
+        """,
+        [list(canonical_urls)],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows if r[1] is not None}
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """An article's current main text and its hash."""
+
+    content_hash: str | None
+    text: str
+    fetched_at: datetime | None
+
+
+def current_texts(
+    con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
+) -> dict[str, StoredText]:
+    if not article_ids:
+        return {}
+    rows = con.execute(
+        "SELECT article_id, content_hash, text, fetched_at FROM articles "
+        "WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+        [list(article_ids)],
+    ).fetchall()
+    return {r[0]: StoredText(r[1], r[2] or "", r[3]) for r in rows}
+
+
+def save_new_text(
+    con: duckdb.DuckDBPyConnection,
+    article_id: str,
+    *,
+    text: str,
+    title: str | None,
+    content_hash: str,
+    fetched_at: datetime | None,
+) -> None:
+    """The article now reads as its newest version."""
+    con.execute(
+        "UPDATE articles SET text = ?, title = coalesce(?, title), content_hash = ?, "
+        "fetched_at = coalesce(?, fetched_at) WHERE article_id = ?",
+        [text, title, content_hash, fetched_at, article_id],
+    )
+
+
+def link_raw_pages(con: duckdb.DuckDBPyConnection, links: Sequence[tuple[str, str]]) -> None:
+    """Tie kept pages to the articles they became: (link canonical URL, article id)."""
+    for url, article_id in links:
+        con.execute(
+            "UPDATE raw_pages SET article_id = ? WHERE canonical_url = ? AND article_id IS NULL",
+            [article_id, url],
         )
-        for r in rows
-    ]

@@ -187,7 +187,13 @@ def _run_stages(
     for failure in counts.failing_sources:
         log.warning("source failed: %s", failure)
     links = run_stage(
-        "select-new-links", stages.select_new_links, results, db, watch.fetch.max_pages_per_run
+        "select-new-links",
+        stages.select_new_links,
+        results,
+        db,
+        watch.fetch.max_pages_per_run,
+        watch,
+        run.clock(),
     )
     counts.links_new = len(links)
     if links:
@@ -196,6 +202,7 @@ def _run_stages(
     fault_point("before-source-save")
     run_stage("save-sources", stages.save_source_results, results, watch, db, run.clock)
     fault_point("after-source-save")
+    run_stage("prune-archive", stages.prune_archive, watch, db, run.clock)
     if run.alerts_enabled:
         delivered = run_stage("deliver-alerts", stages.deliver_alerts, watch, db)
         counts.alerts_sent, counts.alerts_failed = delivered.sent, delivered.failed

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from newswatch.alerts.channels import channels_from_env
 from newswatch.config import Watch
+from newswatch.core import versions
 from newswatch.core.types import Clock, RunContext
 from newswatch.domain import CandidateLink, FetchedPage, SourceResult
 from newswatch.faults import fault_point
@@ -23,6 +24,7 @@ from newswatch.flows.delivery import deliver_due_alerts
 from newswatch.sources.fetch import fetch_pages, user_agent_for
 from newswatch.sources.poll import poll_sources
 from newswatch.storage import articles as article_store
+from newswatch.storage import pages as page_store
 from newswatch.storage import sources as source_store
 from newswatch.storage.db import read_session, write_session
 
@@ -43,20 +45,37 @@ def discover_links(watch: Watch, db_path: str) -> list[SourceResult]:
 
 
 def select_new_links(
-    results: Sequence[SourceResult], db_path: str, limit: int
+    results: Sequence[SourceResult],
+    db_path: str,
+    limit: int,
+    watch: Watch | None = None,
+    now: datetime | None = None,
 ) -> list[CandidateLink]:
-    """Links not stored yet, one per canonical URL: the newest `limit`, oldest first."""
+    """Links not stored yet, one per canonical URL: the newest `limit`, oldest first.
+
+    With `watch`, stored pages to read again follow them (core/versions.py): those their
+    source now dates after our last read, and those whose re-check is due at `now`.
+    """
     seen: dict[str, CandidateLink] = {}
     for result in results:
         for link in result.links:
             seen.setdefault(link.canonical_url, link)
     with read_session(db_path) as con:
         known = article_store.known_link_urls(con, seen.keys())
+        again = (
+            versions.links_to_read_again(
+                con, watch, {u: seen[u] for u in known}, now or datetime.now(UTC)
+            )
+            if watch is not None
+            else []
+        )
     fresh = [link for url, link in seen.items() if url not in known]
     oldest = datetime.min.replace(tzinfo=UTC)
     # Undated links sort as newest: a feed that omits dates is usually showing today's news.
     fresh.sort(key=lambda lk: (lk.published_at is None, lk.published_at or oldest), reverse=True)
-    return list(reversed(fresh[:limit]))
+    chosen = list(reversed(fresh[:limit]))
+    taken = {link.canonical_url for link in chosen}
+    return chosen + [link for link in again if link.canonical_url not in taken]
 
 
 def fetch_batch(links: Sequence[CandidateLink], watch: Watch) -> list[FetchedPage]:
@@ -68,6 +87,10 @@ def record_fetches(pages: Sequence[FetchedPage], run: RunContext) -> None:
     """Record every fetch outcome in `fetches` (in the writer process)."""
     with run.transaction() as con:
         source_store.save_fetches(con, run.run_id, pages)
+        now = run.clock()
+        if run.watch.archive.keep_raw_pages:
+            page_store.save_raw_pages(con, pages, {}, run.watch.name, now)
+        versions.note_fetches(con, run.watch, pages, now)
     fault_point("after-fetch")
 
 
@@ -92,3 +115,17 @@ def deliver_alerts(watch: Watch, db_path: str) -> DeliveryCounts:
 def configured_channel_names() -> tuple[str, ...]:
     """The alert channels configured in the environment, by name."""
     return tuple(c.name for c in channels_from_env(os.environ))
+
+
+def prune_archive(watch: Watch, db_path: str, clock: Clock) -> int:
+    """Apply the kept pages' retention policy; returns how many pages were dropped."""
+    archive = watch.archive
+    if archive.raw_retention_days is None and archive.raw_max_mb is None:
+        return 0
+    with write_session(db_path) as con:
+        return page_store.prune_raw_pages(
+            con,
+            clock(),
+            keep_days=archive.raw_retention_days,
+            keep_bytes=int(archive.raw_max_mb * 1e6) if archive.raw_max_mb else None,
+        )

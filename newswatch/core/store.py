@@ -7,25 +7,29 @@ event resolution and queued alerts. A crash anywhere inside rolls the whole batc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import duckdb
 
 from newswatch.alerts.policy import alerts_for_changes
 from newswatch.config import Watch
+from newswatch.core import versions
 from newswatch.core.types import BatchOutcome, ReadArticle, RunContext
 from newswatch.domain import CopyMatch, Mention
 from newswatch.extractors.copies import fingerprint_article
 from newswatch.extractors.copy_batch import BatchCopyDetector
 from newswatch.extractors.fingerprint import Fingerprint
+from newswatch.extractors.keyword_watch import StoryItem, resolve_stories
 from newswatch.extractors.resolution import BatchItem, resolve_events
 from newswatch.faults import fault_point
 from newswatch.storage import articles as article_store
 from newswatch.storage import copies as copy_store
 from newswatch.storage import events as event_store
 from newswatch.storage import outbox
+from newswatch.storage import pages as page_store
+from newswatch.storage.feedback import reapply_feedback, suppressed_event_ids
 
 
 @dataclass
@@ -117,7 +121,21 @@ def store_batch(read: Sequence[ReadArticle], run: RunContext) -> BatchOutcome:
         fresh = [r for r in ordered if r.article.article_id in stored.matches]
         outcome.articles_relevant = sum(1 for r in fresh if r.candidates)
         fault_point("inside-store")
-        copy_of = stored.duplicate_of
+        # Pages read again: a changed text is a new version whose events are derived again.
+        again = [r for r in ordered if r.article.article_id not in stored.matches]
+        changed = versions.store_versions(con, again, watch, now) if again else []
+        outcome.versions_stored = len(changed)
+        copy_of = dict(stored.duplicate_of)
+        if changed:
+            copy_of.update(
+                article_store.duplicate_of_map(con, [r.article.article_id for r in changed])
+            )
+        reading = [*fresh, *changed]
+        if watch.archive.keep_raw_pages and reading:
+            page_store.link_raw_pages(
+                con,
+                [(r.link_url or r.article.canonical_url, r.article.article_id) for r in reading],
+            )
         batch = [
             (
                 r.article,
@@ -125,11 +143,11 @@ def store_batch(read: Sequence[ReadArticle], run: RunContext) -> BatchOutcome:
                 copy_of.get(r.article.article_id) is not None,
                 r.candidates,
             )
-            for r in fresh
+            for r in reading
             if r.candidates
         ]
         if batch or stored.repointed:
-            _store_events(con, watch, run, now, batch, fresh, stored, outcome)
+            _store_events(con, watch, run, now, batch, reading, copy_of, stored, outcome)
         fault_point("before-store-commit")
     fault_point("after-store-commit")
     return outcome
@@ -142,14 +160,35 @@ def _store_events(
     now: datetime,
     batch: Sequence[BatchItem],
     fresh: Sequence[ReadArticle],
+    copy_of: Mapping[str, str | None],
     stored: StoredBatch,
     outcome: BatchOutcome,
 ) -> None:
     """Resolve the batch's candidate events against the stored ones and queue alerts."""
     existing = event_store.load_events(con, watch.name)
-    result = resolve_events(batch, existing, watch, now)
+    if watch.is_keyword_watch:
+        stories = [
+            StoryItem(a, article_id, copy_of.get(article_id), tuple(cands))
+            for a, article_id, _c, cands in batch
+        ]
+        result = resolve_stories(stories, (e.event_id for e in existing), watch.name, now)
+    else:
+        result = resolve_events(batch, existing, watch, now)
     outcome.mentions_added = event_store.save_resolution(
-        con, watch.name, result, run_id=run.run_id, now=now, repointed_articles=stored.repointed
+        con,
+        watch.name,
+        result,
+        run_id=run.run_id,
+        now=now,
+        repointed_articles=stored.repointed,
+        extractor=extractor_name(watch),
+    )
+    # Users' verdicts hold: corrections are re-applied, and retracted or merged events
+    # never alert again.
+    reapply_feedback(con, now)
+    silenced = suppressed_event_ids(con, [c.event.event_id for c in result.changes])
+    result = replace(
+        result, changes=tuple(c for c in result.changes if c.event.event_id not in silenced)
     )
     changes = event_store.with_current_counts(con, result.changes)
     outcome.events_new = sum(1 for c in changes if c.is_new)
@@ -169,6 +208,11 @@ def _store_events(
         previous_sources_by_event={e.event_id: e.independent_sources for e in existing},
     )
     outcome.alerts_queued = outbox.queue_alerts(con, intents, run.channel_names, run.run_id, now)
+
+
+def extractor_name(watch: Watch) -> str:
+    """Which extractor made a watch's events, recorded for per-extractor precision."""
+    return "keyword" if watch.events is None else watch.events.extractor
 
 
 def first_report_in_batch(

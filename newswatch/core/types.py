@@ -70,4 +70,5 @@ class BatchOutcome:
     events_updated: int = 0
     mentions_added: int = 0
     alerts_queued: int = 0
+    versions_stored: int = 0
     new_event_summaries: list[str] = field(default_factory=list)

@@ -31,15 +31,15 @@ CREATE TABLE IF NOT EXISTS article_versions (
 );
 
 CREATE TABLE IF NOT EXISTS article_rechecks (
-    article_id       VARCHAR PRIMARY KEY,
-    url              VARCHAR NOT NULL,
+    url              VARCHAR NOT NULL,        -- the canonical link URL that is re-fetched
     watch            VARCHAR NOT NULL,
     etag             VARCHAR,
     last_modified    VARCHAR,
     first_seen_at    TIMESTAMPTZ NOT NULL,
     published_at     TIMESTAMPTZ,
     interval_seconds DOUBLE NOT NULL,
-    next_check_at    TIMESTAMPTZ             -- NULL: never again
+    next_check_at    TIMESTAMPTZ,            -- NULL: never again
+    PRIMARY KEY (watch, url)
 );
 
 -- Candidates a reprocess job has re-derived so far; a killed job resumes from here.
