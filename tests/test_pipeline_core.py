@@ -18,8 +18,8 @@ import duckdb
 from newswatch.config import load_watch
 from newswatch.core import run_watch
 from newswatch.core.workers import MIN_PAGES_FOR_POOL
-from tests.loopback import LoopbackServer
-from tests.newssite import NewsSite, write_watch
+from tests.support.loopback import LoopbackServer
+from tests.support.newssite import NewsSite, write_watch
 
 FIXED = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
 
