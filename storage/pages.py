@@ -313,6 +313,7 @@ def save_rechecks(con: duckdb.DuckDBPyConnection, watch: str, rows: Sequence[Rec
             ON CONFLICT (watch, url) DO UPDATE SET
                 etag = coalesce(excluded.etag, article_rechecks.etag),
                 last_modified = coalesce(excluded.last_modified, article_rechecks.last_modified),
+                published_at = coalesce(excluded.published_at, article_rechecks.published_at),
                 interval_seconds = excluded.interval_seconds,
                 next_check_at = excluded.next_check_at
             """,

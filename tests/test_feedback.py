@@ -14,7 +14,7 @@ import pytest
 
 from newswatch.cli import main
 from newswatch.domain import Article, CopyMatch, EventChange, Mention, ResolutionResult, StoredEvent
-from newswatch.storage.articles import insert_article
+from newswatch.storage.articles import NewArticleRow, insert_articles
 from newswatch.storage.db import ensure_schema, read_session, write_session
 from newswatch.storage.events import save_resolution
 
@@ -78,14 +78,13 @@ def db(tmp_path: Path) -> Path:
     ]
     with write_session(path) as con:
         for article in (first, second):
-            insert_article(
+            insert_articles(
                 con,
-                article,
-                copy=CopyMatch(article.article_id, None),
-                content_hash=None,
-                relevant=True,
-                final_url=None,
-                run_id="run-1",
+                [
+                    NewArticleRow(
+                        article, CopyMatch(article.article_id, None), None, True, None, "run-1"
+                    )
+                ],
             )
         save_resolution(
             con,

@@ -17,7 +17,7 @@ import pytest
 
 from newswatch.cli import main
 from newswatch.domain import Article, CopyMatch
-from newswatch.storage.articles import insert_article
+from newswatch.storage.articles import NewArticleRow, insert_articles
 from newswatch.storage.db import ensure_schema, read_session, write_session
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,14 +52,13 @@ def _seed(db: Path, articles: list[Article]) -> None:
             [PUBLISHED],
         )
         for article in articles:
-            insert_article(
+            insert_articles(
                 con,
-                article,
-                copy=CopyMatch(article.article_id, None),
-                content_hash=None,
-                relevant=False,
-                final_url=None,
-                run_id="run-1",
+                [
+                    NewArticleRow(
+                        article, CopyMatch(article.article_id, None), None, False, None, "run-1"
+                    )
+                ],
             )
 
 
