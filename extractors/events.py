@@ -605,8 +605,13 @@ def extractor_for(watch: Watch, *, post_json: Any = None) -> EventExtractor:
     """The extractor a watch asks for; the rule-based one unless another is configured and available.
 
     `post_json` is the HTTP layer's JSON poster the LLM extractor sends through (the
-    wiring passes it: flows/llm_endpoint.py); extractors hold no network code.
+    wiring passes it: sources/llm_endpoint.py); extractors hold no network code. A keyword
+    watch (a query, no pair) gets the keyword extractor: one candidate story per match.
     """
+    if watch.events is None and watch.match is not None:
+        from newswatch.extractors.keyword_watch import KeywordExtractor
+
+        return KeywordExtractor(watch.match.parsed)
     if watch.contacts.extractor == "llm":
         try:
             module = importlib.import_module("newswatch.extractors.llm")
