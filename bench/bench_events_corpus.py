@@ -24,8 +24,8 @@ sys.path.insert(0, str(REPO))
 from newswatch.config import load_watch  # noqa: E402
 from newswatch.domain import Article, CandidateEvent, Mention, StoredEvent  # noqa: E402
 from newswatch.evaluation import EvaluationReport, evaluate, parse_labels  # noqa: E402
-from newswatch.extractors.events import extractor_for  # noqa: E402
 from newswatch.extractors.resolution import resolve_events  # noqa: E402
+from newswatch.extractors.selection import extractor_for  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 DEMO_SITE = REPO / "newswatch" / "demo" / "site"

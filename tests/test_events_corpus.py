@@ -11,8 +11,8 @@ import pytest
 from newswatch.config import load_watch
 from newswatch.domain import Mention, StoredEvent
 from newswatch.evaluation import EvaluationReport, evaluate, parse_labels
-from newswatch.extractors.events import extractor_for
 from newswatch.extractors.resolution import resolve_events
+from newswatch.extractors.selection import extractor_for
 
 REPO = Path(__file__).resolve().parents[1]
 

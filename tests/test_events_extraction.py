@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from newswatch.config import load_watch, parse_watch
 from newswatch.domain import Article, CandidateEvent
 from newswatch.extractors.actors import ActorLexicon
-from newswatch.extractors.events import EventExtractor, RuleBasedExtractor, extractor_for
+from newswatch.extractors.events import EventExtractor, RuleBasedExtractor
+from newswatch.extractors.selection import extractor_for
 from newswatch.extractors.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parents[1]

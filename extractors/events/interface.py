@@ -1,0 +1,28 @@
+"""What every event extractor is, and the date conventions all of them share.
+
+Both the rule-based reader (this package) and the LLM extractor (`extractors.llm`) import
+this module; it imports neither, so the two never import each other.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from newswatch.config import Watch
+from newswatch.domain import Article, CandidateEvent
+
+# A held contact reported without its day happened recently: news of a contact surfaces
+# within days, so its range runs from a week before the article to the article's day.
+REPORTED_LOOKBACK_DAYS = 7
+# A planned contact announced without a day is expected within about a month ("soon",
+# "after the inauguration"); past that, announcements name a date.
+PLANNED_HORIZON_DAYS = 30
+
+
+class EventExtractor(Protocol):
+    """Anything that turns one article into candidate events for one watch (pure)."""
+
+    def extract(self, article: Article, watch: Watch) -> list[CandidateEvent]: ...
+
+
+__all__ = ["PLANNED_HORIZON_DAYS", "REPORTED_LOOKBACK_DAYS", "EventExtractor"]
