@@ -86,13 +86,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from newswatch.extractors.events.candidates import MAX_EVIDENCE_SENTENCES
 from newswatch.extractors.events.interface import (
     PLANNED_HORIZON_DAYS,
     REPORTED_LOOKBACK_DAYS,
     EventExtractor,
 )
 from newswatch.extractors.events.languages import LanguagePack, available_languages, load_pack
-from newswatch.extractors.events.reader import MAX_EVIDENCE_SENTENCES, RuleBasedExtractor
+from newswatch.extractors.events.reader import RuleBasedExtractor
 
 
 def __getattr__(name: str) -> Any:

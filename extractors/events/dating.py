@@ -15,7 +15,7 @@ from newswatch.extractors.dates import (
     find_date_mentions,
     resolve_mention,
 )
-from newswatch.extractors.events.interface import PLANNED_HORIZON_DAYS, REPORTED_LOOKBACK_DAYS
+from newswatch.extractors.events.interface import PLANNED_HORIZON_DAYS
 from newswatch.extractors.events.model import Cluster, SentenceInfo, Trigger
 from newswatch.extractors.events.triggers import clause_of, find_triggers, inside
 from newswatch.extractors.events.vocabulary import Vocabulary
@@ -186,8 +186,14 @@ def date_from_telling(
             return
 
 
-def finish_dates(cluster: Cluster, reference: date | None) -> None:
-    """Fill in the day or range of an event whose text gave none (package doc, step 6)."""
+def finish_dates(cluster: Cluster, reference: date | None, history_days: int) -> None:
+    """Fill in the range of an event whose text gave no day (package doc, step 6).
+
+    The range is what the text supports, no guess of a day: a held contact told as news
+    happened on or before the article's day and is current, so within the watch's
+    `history_days` before it; a planned one lies ahead, within the planning horizon; a
+    cancelled one was planned for some day around the article, either side.
+    """
     if reference is None:
         return
     if cluster.kind == "statement":
@@ -196,8 +202,13 @@ def finish_dates(cluster: Cluster, reference: date | None) -> None:
         return
     if cluster.date_explicit and cluster.date_range is not None:
         return
-    planned = cluster.cancelled or (cluster.future and not cluster.past)
-    if planned:
+    if cluster.cancelled:
+        cluster.date_range = DateRange(
+            reference - timedelta(days=history_days),
+            reference + timedelta(days=PLANNED_HORIZON_DAYS),
+        )
+        return
+    if cluster.future and not cluster.past:
         cluster.date_range = DateRange(reference, reference + timedelta(days=PLANNED_HORIZON_DAYS))
         return
     if cluster.speech_day and cluster.confirmed_by and not cluster.denied and not cluster.hedged:
@@ -205,7 +216,7 @@ def finish_dates(cluster: Cluster, reference: date | None) -> None:
         cluster.date_range = DateRange(cluster.speech_day, cluster.speech_day)
         return
     latest = min(cluster.report_day or reference, reference)
-    cluster.date_range = DateRange(latest - timedelta(days=REPORTED_LOOKBACK_DAYS), latest)
+    cluster.date_range = DateRange(latest - timedelta(days=history_days), latest)
 
 
 def is_future(before: str, after: str, v: Vocabulary, *, framed: bool = False) -> bool:

@@ -116,6 +116,7 @@ class Cues:
     denial_phrases: Words = ()
     cancellation: Words = ()
     hedging: Words = ()
+    repetition: Words = ()
     anonymous_hedges: Words = ()
     confirmation: Words = ()
     speech_verbs: Words = ()
@@ -138,6 +139,9 @@ class DatingWords:
     object_determiners: Words = ()
     first_ordinals: Words = ()
     last_words: Words = ()
+    background_modifiers: Words = ()
+    elapsed_units: Words = ()
+    elapsed_relations: Words = ()
     since_words: Words = ()
     took_place: Words = ()
     closing_attribution: Words = ()
@@ -167,6 +171,7 @@ class Phrases:
     clause_conjunctions: Words = ()
     clause_boundaries: Words = ()
     since_end: Words = ()
+    naming_complement: Words = ()
     outlet: Words = ()
 
 

@@ -52,6 +52,7 @@ class Anchor:
     location: str | None
     historical_cue: bool
     is_title: bool
+    cancelled: bool = False  # its clause calls it off
 
 
 @dataclass

@@ -6,11 +6,12 @@ one compiled vocabulary (package docstring, steps 1-7).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Literal
 
 from newswatch.config import Watch
-from newswatch.domain import Article, CandidateEvent, EventType
+from newswatch.domain import Article, CandidateEvent
 from newswatch.extractors.actors import ActorLexicon
 from newswatch.extractors.dates import (
     MONTHS,
@@ -22,12 +23,11 @@ from newswatch.extractors.dates import (
     reference_day,
     resolve_mention,
 )
+from newswatch.extractors.events.candidates import candidates
 from newswatch.extractors.events.dating import (
     date_from_telling,
     find_location,
-    finish_dates,
     is_future,
-    is_old,
     is_present_form,
     is_speech_date,
     overlap,
@@ -49,7 +49,6 @@ from newswatch.extractors.events.status import (
     apply_cues,
     governing_statement_cue,
     occurrence_negated,
-    status,
 )
 from newswatch.extractors.events.triggers import (
     clause_of,
@@ -62,9 +61,7 @@ from newswatch.extractors.events.triggers import (
 )
 from newswatch.extractors.events.vocabulary import Vocabulary, vocabulary_for
 from newswatch.extractors.sentences import Sentence, split_sentences
-
-# At most this many sentences are quoted as one event's evidence (the anchor first).
-MAX_EVIDENCE_SENTENCES = 3
+from newswatch.extractors.stories import split_stories
 
 
 class RuleBasedExtractor:
@@ -75,21 +72,40 @@ class RuleBasedExtractor:
         if article.page_kind != "article" or not article.text.strip():
             return []
         lexicon = ActorLexicon.for_watch(watch)
-        return ArticleReader(article, watch, lexicon, vocabulary_for()).read()
+        vocabulary = vocabulary_for()
+        stories = split_stories(article.text)
+        if len(stories) <= 1:
+            return ArticleReader(article, watch, lexicon, vocabulary).read()
+        # A digest or bulletin: each story is read on its own (its people, dates and
+        # speakers), all against the page's own day; the page title heads none of them.
+        reference = reference_day(article.published_at, article.text)
+        found: list[CandidateEvent] = []
+        for story in stories:
+            part = replace(article, text=article.text[story.start : story.end], title=None)
+            found.extend(
+                ArticleReader(part, watch, lexicon, vocabulary, reference=reference).read()
+            )
+        return found
 
 
 class ArticleReader:
     """Reads one article: people, triggers, clusters, and the candidate events."""
 
     def __init__(
-        self, article: Article, watch: Watch, lexicon: ActorLexicon, v: Vocabulary
+        self,
+        article: Article,
+        watch: Watch,
+        lexicon: ActorLexicon,
+        v: Vocabulary,
+        *,
+        reference: date | None = None,
     ) -> None:
         self.article = article
         self.watch = watch
         self.lexicon = lexicon
         self.v = v
         self.pair = frozenset(lexicon.pair)
-        self.reference = reference_day(article.published_at, article.text)
+        self.reference = reference or reference_day(article.published_at, article.text)
         self.known_others: dict[str, tuple[str, bool]] = {}
         self.people = People(lexicon, v)
         self.pending_anaphors: list[tuple[SentenceInfo, Trigger]] = []
@@ -105,7 +121,7 @@ class ArticleReader:
         for sentence in sentences:
             infos.append(self._analyse(sentence, is_title=False))
         clusters = self._cluster(infos)
-        return self._candidates(clusters)
+        return candidates(clusters, self.pair, self.reference, self.watch.alerts.history_days)
 
     def _analyse(self, sentence: Sentence, *, is_title: bool) -> SentenceInfo:
         v = self.v
@@ -141,11 +157,17 @@ class ArticleReader:
         position = 0
         for info in infos:
             anchored: set[str] = set()
+            held_kinds: set[str] = set()  # the held contact this sentence already reports
             for trigger in info.triggers:
                 position += 1
                 verdict = self._participants(info, trigger)
                 if verdict == "pair":
                     for anchor in self._anchors(info, trigger, found):
+                        held = anchor.modality == "contact" and anchor.tense != "future"
+                        if held and held_kinds - {anchor.kind}:
+                            continue  # one sentence reports one held contact, not two kinds
+                        if held:
+                            held_kinds.add(anchor.kind)
                         cluster = self._place(found, anchor, position)
                         apply_cues(cluster, info, trigger, self.pair, self.reference, self.v)
                         anchored.add(cluster.kind)
@@ -159,7 +181,14 @@ class ArticleReader:
                         ):
                             found.append(since)
                 elif verdict == "anaphor":
-                    self._attach_anaphor(found, info, trigger, anchored)
+                    target = self._attach_anaphor(found, info, trigger, anchored)
+                    if (
+                        target is not None
+                        and target.past
+                        and not (target.future or target.cancelled or target.denied)
+                        and target.kind != "statement"
+                    ):
+                        held_kinds.add(target.kind)
         date_from_telling(found, infos, self.pair, self.reference, self.v)
         return found
 
@@ -262,6 +291,7 @@ class ArticleReader:
             text, trigger, info.persons, v
         ):
             return []  # "had not spoken to Putin since the summit": no contact, nothing to deny
+        habitual = bool(v.repetition.search(whole_clause))
         future = is_future(before[-70:], after, v, framed=trigger.noun) or bool(
             v.headline_infinitive.search(before)
         )
@@ -291,6 +321,8 @@ class ArticleReader:
             location = None  # "the Trump-Putin summit" names who, not where
         dates = trigger_dates(info, trigger, (own_start, own_end), tense, self.reference, v)
         explicit = [d for d, from_speech in dates if not from_speech]
+        if habitual and not explicit:
+            return []  # "have met five times", "regularly talk": a habit, not one contact
         if (
             not future
             and explicit
@@ -301,6 +333,10 @@ class ArticleReader:
             future, tense = True, "future"
         if v.postponed.search(whole_clause):
             # "the summit has been postponed": still ahead, on a day not yet known.
+            future, tense = True, "future"
+        if tense == "unknown" and not explicit and not info.is_title:
+            # "the day before he meets with Putin": a tenseless present in a story, no day
+            # given, is a schedule (a headline's present reports what happened).
             future, tense = True, "future"
         modality: Modality = "contact"
         if hypothetical:
@@ -319,7 +355,12 @@ class ArticleReader:
                     c for c in found if c.kind == trigger.kind and c.future and not c.since_event
                 ]
                 modality = "support" if planned else "statement"
-        historical_cue = bool(v.last_before.search(before[-25:]))
+        historical_cue = (
+            habitual  # "met several times, most memorably in Helsinki in July 2018"
+            or bool(v.last_before.search(before[-25:]))
+            or bool(v.background_before.search(before[-50:]))
+        )
+        cancelled = bool(v.cancel.search(whole_clause))
 
         def anchor(
             date_range: DateRange | None, from_speech: bool, mode: Modality, history: bool
@@ -335,6 +376,7 @@ class ArticleReader:
                 location,
                 history,
                 info.is_title,
+                cancelled,
             )
 
         if trigger.plural and modality == "contact":
@@ -372,6 +414,11 @@ class ArticleReader:
                 continue  # "the leaders' 2018 summit" is not the undated summit in the news
             if cluster.historical_cue != anchor.historical_cue:
                 continue
+            held = anchor.modality == "contact" and anchor.tense == "past"
+            if (anchor.cancelled and cluster.past and not cluster.cancelled) or (
+                held and not anchor.cancelled and cluster.cancelled
+            ):
+                continue  # "had an informal meeting ... canceled a formal meeting": two events
             target = cluster
             break
         if target is None:
@@ -404,18 +451,19 @@ class ArticleReader:
 
     def _attach_anaphor(
         self, found: list[Cluster], info: SentenceInfo, trigger: Trigger, anchored: set[str]
-    ) -> None:
+    ) -> Cluster | None:
         """ "the call", "the meeting": status, day and place for the article's event it names."""
         if trigger.kind in anchored or self.v.intent_negation.search(
             info.sentence.text[: trigger.end]
         ):
-            return
+            return None
         target = _anaphor_target(found, trigger)
         if target is None:
             # A lede may say "This conversation ..." before naming who talked.
             self.pending_anaphors.append((info, trigger))
-            return
+            return None
         self._support(target, info, trigger)
+        return target
 
     def _resolve_pending(self, found: list[Cluster]) -> None:
         still: list[tuple[SentenceInfo, Trigger]] = []
@@ -465,76 +513,6 @@ class ArticleReader:
                 informative = True
         if (informative or not target.evidence) and not info.is_title:
             target.add_evidence(info.sentence)
-
-    # -- output ------------------------------------------------------------------------
-    def _candidates(self, found: list[Cluster]) -> list[CandidateEvent]:
-        history_days = self.watch.alerts.history_days
-        reference = self.reference
-        for cluster in found:
-            finish_dates(cluster, reference)
-        lead: Cluster | None = None
-        for cluster in sorted(found, key=lambda c: c.first_position):
-            if (
-                cluster.kind == "statement"
-                or cluster.since_event
-                or cluster.historical_cue
-                or not cluster.evidence
-            ):
-                continue
-            if is_old(cluster, reference, history_days):
-                continue
-            lead = cluster
-            break
-        # The lead is told in the headline and its first sentence; contacts named there with it
-        # are news too ("agreed to a summit after a call"), later ones are background.
-        lead_body = (
-            [a.sentence.index for a in lead.anchors if a.sentence.index >= 0] if lead else []
-        )
-        lead_sentences = {-1, min(lead_body)} if lead_body else ({-1} if lead else set())
-        out: list[CandidateEvent] = []
-        pair = tuple(sorted(self.pair))
-        for cluster in found:
-            if not cluster.evidence:
-                continue
-            historical = (
-                cluster.since_event
-                or cluster.historical_cue
-                or is_old(cluster, reference, history_days)
-            )
-            if (
-                not historical
-                and lead is not None
-                and cluster is not lead
-                and cluster.kind != "statement"
-                and cluster.past
-                and not ({a.sentence.index for a in cluster.anchors} & lead_sentences)
-            ):
-                # News leads, background follows: a held contact after the lead is history
-                # unless it is dated after the lead's event.
-                dated_after = (
-                    cluster.date_explicit
-                    and cluster.date_range is not None
-                    and lead.date_range is not None
-                    and cluster.date_range.earliest >= lead.date_range.earliest
-                )
-                historical = not dated_after
-            event_status, asserted_by = status(cluster)
-            kind: EventType = cluster.kind
-            out.append(
-                CandidateEvent(
-                    event_type=kind,
-                    participants=pair,
-                    status=event_status,
-                    date_earliest=cluster.date_range.earliest if cluster.date_range else None,
-                    date_latest=cluster.date_range.latest if cluster.date_range else None,
-                    evidence=" ".join(s.text for s in cluster.evidence[:MAX_EVIDENCE_SENTENCES]),
-                    asserted_by=asserted_by,
-                    location=cluster.location if cluster.kind == "meeting" else None,
-                    summary=None,
-                    historical=historical and cluster.kind != "statement",
-                )
-            )
-        return out
 
 
 def _better_date(cluster: Cluster, resolved: DateRange) -> bool:

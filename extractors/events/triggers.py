@@ -150,6 +150,11 @@ def partner(
             if p.ref.start - slot_end <= 12
             and len(text[slot_end : p.ref.start].split()) <= max_words
         ]
+        if not near and trigger.needs_object:
+            # "has called to thank Trump": the partner is the purpose verb's object.
+            verb = re.match(r"[\w’'-]+\s+", text[slot_end:])
+            if verb:
+                near = [p for p in after if p.ref.start == slot_end + verb.end()]
         if not near:
             return [], preposition not in v.set("open_partner_prepositions")
         first = near[0]
@@ -164,6 +169,8 @@ def partner(
     gap = text[trigger.end : first.ref.start]
     if trigger.needs_object or (not trigger.noun and trigger.kind == "meeting"):
         # Direct object: "called Putin", "met Russian President Vladimir Putin".
+        if trigger.needs_object and v.naming_complement.match(text, first.ref.end):
+            return [], False  # "called Putin “misguided”": naming, not phoning
         if not gap.strip() or v.object_gap.fullmatch(gap):
             return with_coordinated(text, first, after, v), False
         return [], False

@@ -79,6 +79,9 @@ class Vocabulary:
     # Dating and places ------------------------------------------------------------------
     first_ordinal: re.Pattern[str]
     last_before: re.Pattern[str]
+    background_before: re.Pattern[str]
+    repetition: re.Pattern[str]
+    naming_complement: re.Pattern[str]
     since: re.Pattern[str]
     bare_since_place: re.Pattern[str]
     since_end: re.Pattern[str]
@@ -194,6 +197,13 @@ def compile_vocabulary(packs: tuple[LanguagePack, ...]) -> Vocabulary:
         outlet=c(r"{outlet}"),
         headline_infinitive=c(r"{headline_infinitive}"),
         first_ordinal=c(r"\b{first_ordinals}\b(?:\s+[\w’'-]+){0,5}\s*$", i),
+        background_before=c(
+            r"\b(?:{background_modifiers}|{elapsed_units}\s+{elapsed_relations})\s+"
+            r"(?:[\w’'-]+\s+){0,3}$",
+            i,
+        ),
+        repetition=c(r"\b{repetition}\b", i),
+        naming_complement=c(r"{naming_complement}"),
         last_before=c(r"\b{last_words}\s+(?:\w+\s+)?$", i),
         since=c(r"\b{since_words}\s+", i),
         bare_since_place=c(r"\s*{since_words}\s+([A-Z][a-z]+)\b"),
