@@ -15,7 +15,7 @@ from newswatch.extractors.dates import (
     find_date_mentions,
     resolve_mention,
 )
-from newswatch.extractors.events.interface import PLANNED_HORIZON_DAYS
+from newswatch.extractors.events.interface import PLANNED_HORIZON_DAYS, REPORTED_LOOKBACK_DAYS
 from newswatch.extractors.events.model import Cluster, SentenceInfo, Trigger
 from newswatch.extractors.events.triggers import clause_of, find_triggers, inside
 from newswatch.extractors.events.vocabulary import Vocabulary
@@ -190,9 +190,9 @@ def finish_dates(cluster: Cluster, reference: date | None, history_days: int) ->
     """Fill in the range of an event whose text gave no day (package doc, step 6).
 
     The range is what the text supports, no guess of a day: a held contact told as news
-    happened on or before the article's day and is current, so within the watch's
-    `history_days` before it; a planned one lies ahead, within the planning horizon; a
-    cancelled one was planned for some day around the article, either side.
+    happened in the days before the article (`REPORTED_LOOKBACK_DAYS`), one named as
+    background within the watch's `history_days`; a planned one lies ahead, within the
+    planning horizon; a cancelled one was planned for some day around the article.
     """
     if reference is None:
         return
@@ -204,7 +204,7 @@ def finish_dates(cluster: Cluster, reference: date | None, history_days: int) ->
         return
     if cluster.cancelled:
         cluster.date_range = DateRange(
-            reference - timedelta(days=history_days),
+            reference - timedelta(days=REPORTED_LOOKBACK_DAYS),
             reference + timedelta(days=PLANNED_HORIZON_DAYS),
         )
         return
@@ -216,7 +216,10 @@ def finish_dates(cluster: Cluster, reference: date | None, history_days: int) ->
         cluster.date_range = DateRange(cluster.speech_day, cluster.speech_day)
         return
     latest = min(cluster.report_day or reference, reference)
-    cluster.date_range = DateRange(latest - timedelta(days=history_days), latest)
+    # Told as news, it is recent (news of a contact surfaces within days); named as
+    # background ("their recent summit", "days after the call"), only current.
+    lookback = history_days if cluster.historical_cue else REPORTED_LOOKBACK_DAYS
+    cluster.date_range = DateRange(latest - timedelta(days=lookback), latest)
 
 
 def is_future(before: str, after: str, v: Vocabulary, *, framed: bool = False) -> bool:

@@ -13,7 +13,7 @@ from newswatch.domain import Article, CandidateEvent
 
 # A held contact reported without its day happened recently: news of a contact surfaces
 # within days, so its range runs from a week before the article to the article's day.
-REPORTED_LOOKBACK_DAYS = 7
+REPORTED_LOOKBACK_DAYS = 14
 # A planned contact announced without a day is expected within about a month ("soon",
 # "after the inauguration"); past that, announcements name a date.
 PLANNED_HORIZON_DAYS = 30

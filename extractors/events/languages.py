@@ -31,6 +31,7 @@ class ContactWords:
     meeting_nouns: Words = ()
     meeting_verbs: Words = ()
     message_nouns: Words = ()
+    remote_words: Words = ()
     plural_triggers: Words = ()
     present_forms: Words = ()
 
@@ -55,6 +56,7 @@ class TriggerWords:
     talks_noun_before: Words = ()
     talks_noun_suffixes: Words = ()
     talks_noun_after: Words = ()
+    modifier_triggers: Words = ()
     gerund_nouns: Words = ()
     anaphor_determiners: Words = ()
     frame_prepositions: Words = ()
@@ -111,6 +113,7 @@ class Cues:
     auxiliary_negators: Words = ()
     intent_negation: Words = ()
     negation: Words = ()
+    absence_auxiliaries: Words = ()
     negation_scope: Words = ()
     denial_verbs: Words = ()
     denial_phrases: Words = ()

@@ -168,6 +168,11 @@ class ArticleReader:
                             continue  # one sentence reports one held contact, not two kinds
                         if held:
                             held_kinds.add(anchor.kind)
+                        meeting = self._meeting_talk(found, info, anchor)
+                        if meeting is not None:
+                            # "Trump met Putin at the summit ... they spoke for 15 minutes".
+                            self._support(meeting, info, trigger)
+                            continue
                         cluster = self._place(found, anchor, position)
                         apply_cues(cluster, info, trigger, self.pair, self.reference, self.v)
                         anchored.add(cluster.kind)
@@ -191,6 +196,32 @@ class ArticleReader:
                         held_kinds.add(target.kind)
         date_from_telling(found, infos, self.pair, self.reference, self.v)
         return found
+
+    def _meeting_talk(
+        self, found: list[Cluster], info: SentenceInfo, anchor: Anchor
+    ) -> Cluster | None:
+        """The held meeting a bare "spoke"/"talked" without a day belongs to, if any.
+
+        Talking is what two leaders do at a meeting; without a phone, a video link or a
+        day of its own, it is the story's held meeting, not another contact.
+        """
+        if (
+            anchor.kind != "call"
+            or anchor.trigger.noun
+            or anchor.modality != "contact"
+            or anchor.tense == "future"
+            or anchor.date_range is not None
+            or self.v.remote.search(info.sentence.text)
+        ):
+            return None
+        meetings = [
+            c
+            for c in found
+            if c.kind == "meeting"
+            and c.past
+            and not (c.future or c.since_event or c.cancelled or c.denied)
+        ]
+        return meetings[-1] if meetings else None
 
     def _participants(
         self, info: SentenceInfo, trigger: Trigger
@@ -292,6 +323,10 @@ class ArticleReader:
         ):
             return []  # "had not spoken to Putin since the summit": no contact, nothing to deny
         habitual = bool(v.repetition.search(whole_clause))
+        if v.perfect_absence.search(text[max(0, trigger.start - 60) : trigger.start]) and (
+            occurrence_negated(text, trigger, info.persons, v)
+        ):
+            return []  # "there has not been a summit between them": no contact, nothing to deny
         future = is_future(before[-70:], after, v, framed=trigger.noun) or bool(
             v.headline_infinitive.search(before)
         )

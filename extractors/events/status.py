@@ -35,7 +35,12 @@ def apply_cues(
     denial_phrase = v.denial_phrase.search(text)
     if (
         (denial_verb and denial_verb.start() < trigger.start)
-        or (denial_phrase and abs(denial_phrase.start() - trigger.start) < 120)
+        or (
+            denial_phrase
+            and abs(denial_phrase.start() - trigger.start) < 120
+            # "..., because many said it was fake news": another clause's denial.
+            and clause_of(info.clauses, denial_phrase.start()) == clause
+        )
         or occurrence_negated(text, trigger, info.persons, v)
     ):
         cluster.denied = True

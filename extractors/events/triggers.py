@@ -57,6 +57,8 @@ def find_triggers(text: str, v: Vocabulary) -> list[Trigger]:
                 )
             )
             continue
+        if low in v.set("modifier_triggers") and _modifies_other_noun(text, match.end(), v):
+            continue  # "face-to-face interactions": an adjective of something else
         if group == "call_verb" and nxt in v.set("speech_particles"):
             continue  # "the two presidents spoke of progress", "spoke out": speech, not a call
         kind: ContactKind = (
@@ -93,6 +95,14 @@ def find_triggers(text: str, v: Vocabulary) -> list[Trigger]:
             out.pop()  # "face-to-face meeting": one trigger
         out.append(Trigger(kind, match.start(), match.end(), word, noun, plural))
     return out
+
+
+def _modifies_other_noun(text: str, end: int, v: Vocabulary) -> bool:
+    """Whether a word right after `end` is a noun the contact adjective modifies."""
+    gap = re.match(r"[ \t]+(?=[a-z])", text[end : end + 3])
+    if gap is None:
+        return False
+    return v.trigger.match(text, end + gap.end()) is None
 
 
 def word_after(words: list[str], index: int) -> str:

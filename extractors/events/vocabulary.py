@@ -36,6 +36,7 @@ class Vocabulary:
     frame_preposition: re.Pattern[str]
     descriptive: re.Pattern[str]
     participle: re.Pattern[str]
+    remote: re.Pattern[str]
     # People ---------------------------------------------------------------------------
     name_before_verb: re.Pattern[str]
     tell_verb: re.Pattern[str]
@@ -68,6 +69,7 @@ class Vocabulary:
     intent_negation: re.Pattern[str]
     negation: re.Pattern[str]
     auxiliary_only: re.Pattern[str]
+    perfect_absence: re.Pattern[str]
     denial_verb: re.Pattern[str]
     denial_phrase: re.Pattern[str]
     cancel: re.Pattern[str]
@@ -148,6 +150,7 @@ def compile_vocabulary(packs: tuple[LanguagePack, ...]) -> Vocabulary:
         anaphor_determiners=c(r"(?:\b{anaphor_determiners}\s+(?:[\w’'-]+\s+){0,3}$)", i),
         frame_preposition=c(r"\b{frame_prepositions}\s+(?:[\w’'-]+\s+){0,3}$", i),
         descriptive=c(r"{descriptive}", i),
+        remote=c(r"\b{remote_words}\b", i),
         participle=c(r"{participle}", i),
         name_before_verb=c(r"\b(?P<name>[A-Z][a-z][\w’'-]*)\s+(?:{subject_fillers}\s+)*$"),
         tell_verb=c(r"\b{tell_verbs}\b"),
@@ -188,6 +191,7 @@ def compile_vocabulary(packs: tuple[LanguagePack, ...]) -> Vocabulary:
         negation=c(r"\b{negation}\b", i),
         # "him" stands in for every person named in the window (see status.occurrence_negated).
         auxiliary_only=c(r"^\s*(?:\b(?:{negation_scope}|him)\b[\s-]*)*$", i),
+        perfect_absence=c(r"\b{absence_auxiliaries}\s+(?:{negation})(?:\s+yet|\s+ever)?\s+\w+", i),
         denial_verb=c(r"\b{denial_verbs}\b", i),
         denial_phrase=c(r"\b{denial_phrases}\b", i),
         cancel=c(r"\b{cancellation}\b", i),
