@@ -81,9 +81,11 @@ class Cluster:
     historical_cue: bool = False
     first_position: int = 0
     evidence: list[Sentence] = field(default_factory=list)
+    evidence_indexes: set[int] = field(default_factory=set)
 
     def add_evidence(self, sentence: Sentence) -> None:
-        if sentence.index >= 0 and all(s.index != sentence.index for s in self.evidence):
+        if sentence.index >= 0 and sentence.index not in self.evidence_indexes:
+            self.evidence_indexes.add(sentence.index)
             self.evidence.append(sentence)
 
 

@@ -128,4 +128,4 @@ def _first(*lists: list[str]) -> str | None:
 
 # Willingness words must govern the trigger ("willing to hold talks"), not sit anywhere in
 # the clause ("invited Trump to Moscow during a telephone conversation" is a call).
-_PRE_STATEMENT_GAP = re.compile(r"^(?:\s*[\w’'.,-]+){0,7}\s*$")
+_PRE_STATEMENT_GAP = re.compile(r"^(?>\s*[\w’'.,-]+){0,7}\s*$")

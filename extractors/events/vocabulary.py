@@ -179,9 +179,9 @@ def compile_vocabulary(packs: tuple[LanguagePack, ...]) -> Vocabulary:
         postponed=c(r"\b{postponement}\b", i),
         no_contact_span=c(r"\b{no_contact_span}\b", i),
         tentative_after=c(
-            r"^(?:\s*[\w’'.,-]+){0,5}?\s+{tentative_auxiliaries}\s+{tentative_adverbs}\b|"
-            r"^(?:\s*[\w’'.,-]+){0,5}?\s+{modal_auxiliaries}\b|"
-            r"^(?:\s*[\w’'.,-]+){0,5}?\s+{tentative_copulas}\s+(?:{tentative_fillers}\s+)?"
+            r"^(?>\s*[\w’'.,-]+){0,5}?\s+{tentative_auxiliaries}\s+{tentative_adverbs}\b|"
+            r"^(?>\s*[\w’'.,-]+){0,5}?\s+{modal_auxiliaries}\b|"
+            r"^(?>\s*[\w’'.,-]+){0,5}?\s+{tentative_copulas}\s+(?:{tentative_fillers}\s+)?"
             r"{possibility_adjectives}\b",
             i,
         ),
