@@ -259,6 +259,18 @@ class ArticleReader:
             # "announced the meeting, describing it as a highly anticipated meeting with the
             # Russian president": a description of the event already named, not another.
             return "anaphor"
+        if (
+            trigger.noun
+            and not partners
+            and len(subjects) == 1
+            and subjects[0].ref.text.lower() in v.set("possessive_pronouns")
+            and not any(clause[0] <= m.start < clause[1] for m in info.dates)
+            and not v.first_ordinal.search(text[max(0, trigger.start - 40) : trigger.start])
+            and not v.last_before.search(text[max(0, trigger.start - 25) : trigger.start])
+            and not v.background_before.search(text[max(0, trigger.start - 50) : trigger.start])
+        ):
+            # "during their two-hour conversation": a contact the reader already knows.
+            return "anaphor"
         if named == self.pair:
             return "pair"
         definite = (
@@ -392,6 +404,9 @@ class ArticleReader:
                 modality = "support" if planned else "statement"
         historical_cue = (
             habitual  # "met several times, most memorably in Helsinki in July 2018"
+            # "the interpreters present when Trump spoke with Putin": an undated contact
+            # that only times something else is one the reader knows.
+            or (not explicit and bool(v.time_frame_before.search(before)))
             or bool(v.last_before.search(before[-25:]))
             or bool(v.background_before.search(before[-50:]))
         )

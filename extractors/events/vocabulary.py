@@ -82,6 +82,7 @@ class Vocabulary:
     first_ordinal: re.Pattern[str]
     last_before: re.Pattern[str]
     background_before: re.Pattern[str]
+    time_frame_before: re.Pattern[str]
     repetition: re.Pattern[str]
     naming_complement: re.Pattern[str]
     since: re.Pattern[str]
@@ -206,6 +207,7 @@ def compile_vocabulary(packs: tuple[LanguagePack, ...]) -> Vocabulary:
             r"(?:[\w’'-]+\s+){0,3}$",
             i,
         ),
+        time_frame_before=c(r"\b{time_frame_conjunctions}\s+(?:[\w’'-]+\s+){0,4}$", i),
         repetition=c(r"\b{repetition}\b", i),
         naming_complement=c(r"{naming_complement}"),
         last_before=c(r"\b{last_words}\s+(?:\w+\s+)?$", i),
