@@ -28,10 +28,12 @@ def test_the_digest_extraction_matches_its_golden_file(page: str) -> None:
     text = (GOLDEN / f"{page}.txt").read_text(encoding="utf-8")
     article = Article(f"https://digest.example/{page}", f"https://digest.example/{page}",
                       "golden", "Day 1724", text, PUBLISHED[page])  # fmt: skip
-    found = [
-        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(e).items()}
-        for e in RuleBasedExtractor().extract(article, WATCH)
-    ]
+    found = json.loads(
+        json.dumps(
+            [asdict(e) for e in RuleBasedExtractor().extract(article, WATCH)],
+            default=lambda value: value.isoformat(),
+        )
+    )
     path = GOLDEN / f"{page}.expected.json"
     if os.environ.get("NEWSWATCH_UPDATE_GOLDEN"):
         path.write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
