@@ -128,3 +128,20 @@ def test_a_cancelled_contact_without_a_day_spans_both_sides_of_the_article() -> 
     (meeting,) = contacts(extract("Trump cancelled his meeting with Putin, the White House said."))
     assert meeting.status == "cancelled"
     assert (meeting.date_earliest, meeting.date_latest) == (date(2025, 9, 25), date(2025, 11, 8))
+
+
+def test_we_in_a_quote_is_not_the_pair_named_outside_it() -> None:
+    found = extract('Asked about Putin, Trump replied: "We had a very long conversation."')
+    assert contacts(found) == []
+
+
+def test_the_pair_named_inside_a_quote_still_counts() -> None:
+    (call,) = contacts(extract('The Kremlin said: "Putin and Trump spoke by phone on Tuesday."'))
+    assert call.event_date == date(2025, 10, 7)
+
+
+def test_talking_privately_with_someone_is_no_phone_call() -> None:
+    assert (
+        contacts(extract("The aides who were in the room when Trump spoke privately with Putin."))
+        == []
+    )

@@ -6,6 +6,7 @@ one compiled vocabulary (package docstring, steps 1-7).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Literal
@@ -298,6 +299,13 @@ class ArticleReader:
             for person in info.persons:
                 sentence_actors |= person.actors
             others = any(p.other for p in in_clause)
+            quote = _quote_around(text, trigger.start)
+            if quote is not None and not any(
+                quote[0] <= p.ref.start < quote[1] and p.actors for p in info.persons
+            ):
+                # 'Asked about Putin, Trump replied: "We had a great conversation."': the
+                # quote's "we" is the speaker and whoever he means, not the pair named outside.
+                return "none"
             if sentence_actors == self.pair and not others:
                 return "pair"
         return "none"
@@ -563,6 +571,17 @@ class ArticleReader:
                 informative = True
         if (informative or not target.evidence) and not info.is_title:
             target.add_evidence(info.sentence)
+
+
+_QUOTE = re.compile(r"[“\"]([^”\"]*)[”\"]")
+
+
+def _quote_around(text: str, position: int) -> tuple[int, int] | None:
+    """The span of the direct quotation `position` lies in, if any."""
+    for match in _QUOTE.finditer(text):
+        if match.start(1) <= position < match.end(1):
+            return match.start(1), match.end(1)
+    return None
 
 
 def _better_date(cluster: Cluster, resolved: DateRange) -> bool:
