@@ -6,6 +6,12 @@ statements (one side saying it is willing to talk), each with its status, the da
 happened (or the range it must lie in), who says so, and the sentences that prove it.
 
 How a sentence becomes evidence
+0. A page with several stories (a digest's numbered items, a bulletin's headed items, a
+   live page's time stamps) is cut into them (`extractors.stories`) and each story is
+   read on its own, against the page's day: people, dates and speakers of one item never
+   explain a contact in another. One sentence reports at most one held contact (a plan
+   and the call it was agreed in may share one); bare "spoke" after a held meeting of the
+   story, without a phone or a day of its own, is talk at that meeting.
 1. Sentences are split with their offsets (`extractors.sentences`); the headline is read
    too, but never quoted (evidence is verbatim from `article.text`).
 2. People are found with the watch's vocabulary (`extractors.actors`): names, aliases,
@@ -45,11 +51,20 @@ How a sentence becomes evidence
    speak on Tuesday" is the next Tuesday; words after another contact belong to it:
    "agreed to meet during a call last Thursday"); else "Putin told Trump on Monday" for
    the article's one undated contact; else, for a contact a participant confirmed, the day
-   he said so ("Trump said on Wednesday he had held a call"); else a range: a held contact
-   lies in the week before the article, a planned one in the month after it. A day after
-   the article is never the day somebody said something.
+   he said so ("Trump said on Wednesday he had held a call"); else no day, only the range
+   the text supports: a held contact told as news lies in the two weeks before the article
+   (`REPORTED_LOOKBACK_DAYS`), one named as background within `alerts.history_days`, a
+   planned one in the month after it, a cancelled one around it. Such undated events
+   alert only when the watch sets `[alerts] undated = true`. A day after the article is
+   never the day somebody said something.
+   Counted or habitual contacts ("have met five times", "regularly talk") are no event;
+   "called Putin “misguided”" is naming, not phoning; "there has not been a summit" is
+   an absence, not a denial; "their two-hour conversation" names a known contact; a
+   "we" inside a quote is not the pair named outside it.
 7. History: "first call since July 2020" and "last spoke on July 23, 2020" name older
-   contacts; so does any contact that ended more than `alerts.history_days` before the
+   contacts, as do "their recent summit", "days after the call" and an undated contact
+   that only times something else ("present when Trump met Putin"); so does any contact
+   that ended more than `alerts.history_days` before the
    article, and any held contact mentioned after the article's lead event (told in the
    headline and the lead's first sentence) that is not dated after it (news leads,
    background follows). Historical events are kept, never alerted.
