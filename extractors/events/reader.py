@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 from newswatch.config import Watch
@@ -25,21 +25,19 @@ from newswatch.extractors.dates import (
     resolve_mention,
 )
 from newswatch.extractors.events.candidates import candidates
+from newswatch.extractors.events.clusters import anaphor_target, better_date, place
 from newswatch.extractors.events.dating import (
     date_from_telling,
     find_location,
     is_future,
     is_present_form,
     is_speech_date,
-    overlap,
     since_events,
     trigger_dates,
 )
-from newswatch.extractors.events.interface import REPORTED_LOOKBACK_DAYS
 from newswatch.extractors.events.model import (
     Anchor,
     Cluster,
-    ContactKind,
     Modality,
     Person,
     SentenceInfo,
@@ -174,7 +172,7 @@ class ArticleReader:
                             # "Trump met Putin at the summit ... they spoke for 15 minutes".
                             self._support(meeting, info, trigger)
                             continue
-                        cluster = self._place(found, anchor, position)
+                        cluster = place(found, anchor, position, self.reference)
                         apply_cues(cluster, info, trigger, self.pair, self.reference, self.v)
                         anchored.add(cluster.kind)
                         self._resolve_pending(found)
@@ -443,70 +441,6 @@ class ArticleReader:
         date_range, from_speech = dates[0] if dates else (None, False)
         return [anchor(date_range, from_speech, modality, historical_cue)]
 
-    # -- clusters ----------------------------------------------------------------------
-    def _place(self, found: list[Cluster], anchor: Anchor, position: int) -> Cluster:
-        """Add an anchor to the article's event it belongs to, or start a new one."""
-        kind: ContactKind | Literal["statement"] = (
-            "statement" if anchor.modality == "statement" else anchor.kind
-        )
-        explicit = (
-            anchor.date_range
-            if anchor.date_range is not None and not anchor.date_from_speech
-            else None
-        )
-        recent = (
-            explicit is None
-            or self.reference is None
-            or explicit.latest >= self.reference - timedelta(days=REPORTED_LOOKBACK_DAYS)
-        )
-        target: Cluster | None = None
-        for cluster in found:
-            if cluster.kind != kind or cluster.since_event:
-                continue
-            if explicit is not None and cluster.date_explicit and cluster.date_range is not None:
-                if overlap(explicit, cluster.date_range):
-                    target = cluster
-                    break
-                continue
-            if explicit is not None and not recent:
-                continue  # "the leaders' 2018 summit" is not the undated summit in the news
-            if cluster.historical_cue != anchor.historical_cue:
-                continue
-            held = anchor.modality == "contact" and anchor.tense == "past"
-            if (anchor.cancelled and cluster.past and not cluster.cancelled) or (
-                held and not anchor.cancelled and cluster.cancelled
-            ):
-                continue  # "had an informal meeting ... canceled a formal meeting": two events
-            target = cluster
-            break
-        if target is None:
-            target = Cluster(kind=kind, first_position=position)
-            found.append(target)
-        target.anchors.append(anchor)
-        if not anchor.is_title:
-            target.add_evidence(anchor.sentence)
-        if explicit is not None and (not target.date_explicit or target.date_range is None):
-            target.date_range = explicit
-            target.date_explicit = True
-        elif (
-            explicit is not None
-            and target.date_range is not None
-            and explicit.day
-            and not target.date_range.day
-        ):
-            target.date_range = explicit
-        if anchor.date_from_speech and anchor.date_range is not None and target.speech_day is None:
-            target.speech_day = anchor.date_range.latest
-        if anchor.location and not target.location:
-            target.location = anchor.location
-        if anchor.modality == "contact":
-            if anchor.tense == "future":
-                target.future = True
-            else:
-                target.past = True
-        target.historical_cue = target.historical_cue or anchor.historical_cue
-        return target
-
     def _attach_anaphor(
         self, found: list[Cluster], info: SentenceInfo, trigger: Trigger, anchored: set[str]
     ) -> Cluster | None:
@@ -515,7 +449,7 @@ class ArticleReader:
             info.sentence.text[: trigger.end]
         ):
             return None
-        target = _anaphor_target(found, trigger)
+        target = anaphor_target(found, trigger)
         if target is None:
             # A lede may say "This conversation ..." before naming who talked.
             self.pending_anaphors.append((info, trigger))
@@ -526,7 +460,7 @@ class ArticleReader:
     def _resolve_pending(self, found: list[Cluster]) -> None:
         still: list[tuple[SentenceInfo, Trigger]] = []
         for info, trigger in self.pending_anaphors:
-            target = _anaphor_target(found, trigger)
+            target = anaphor_target(found, trigger)
             if target is None:
                 still.append((info, trigger))
             else:
@@ -559,7 +493,7 @@ class ArticleReader:
                     resolved = resolve_mention(
                         mention, self.reference, "future" if mention.kind == "within" else tense
                     )
-                    if resolved and _better_date(target, resolved):
+                    if resolved and better_date(target, resolved):
                         target.date_range = resolved
                         target.date_explicit = True
                         informative = True
@@ -581,27 +515,4 @@ def _quote_around(text: str, position: int) -> tuple[int, int] | None:
     for match in _QUOTE.finditer(text):
         if match.start(1) <= position < match.end(1):
             return match.start(1), match.end(1)
-    return None
-
-
-def _better_date(cluster: Cluster, resolved: DateRange) -> bool:
-    if not cluster.date_explicit or cluster.date_range is None:
-        return True
-    return bool(
-        resolved.day and not cluster.date_range.day and overlap(resolved, cluster.date_range)
-    )
-
-
-def _anaphor_target(found: list[Cluster], trigger: Trigger) -> Cluster | None:
-    """The event "the call"/"the meeting" names: the article's first current one of that kind."""
-    live = [c for c in found if c.kind != "statement" and not c.since_event]
-    same = [c for c in live if c.kind == trigger.kind and not c.historical_cue]
-    if same:
-        return same[0]
-    word = trigger.text.lower().rstrip("s")
-    carrying = [
-        c for c in live if not c.historical_cue and any(word in s.text.lower() for s in c.evidence)
-    ]
-    if carrying:
-        return carrying[0]
     return None
