@@ -145,3 +145,18 @@ def test_talking_privately_with_someone_is_no_phone_call() -> None:
         contacts(extract("The aides who were in the room when Trump spoke privately with Putin."))
         == []
     )
+
+
+def test_a_threat_to_cancel_leaves_the_contact_planned() -> None:
+    (meeting,) = contacts(extract("Trump threatened to cancel his upcoming summit with Putin."))
+    assert meeting.status == "planned"
+
+
+def test_asking_whether_to_cancel_the_meeting_cancels_nothing() -> None:
+    (meeting,) = contacts(
+        extract(
+            "Trump and Putin will meet in Lima on October 20. Aides said Trump would decide "
+            "by Friday whether he will cancel the meeting."
+        )
+    )
+    assert (meeting.status, meeting.event_date) == ("planned", date(2025, 10, 20))

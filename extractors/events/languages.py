@@ -118,6 +118,7 @@ class Cues:
     negation_scope: Words = ()
     denial_verbs: Words = ()
     denial_phrases: Words = ()
+    cancellation_hedges: Words = ()
     cancellation: Words = ()
     hedging: Words = ()
     repetition: Words = ()

@@ -416,7 +416,10 @@ class ArticleReader:
             or bool(v.last_before.search(before[-25:]))
             or bool(v.background_before.search(before[-50:]))
         )
-        cancelled = bool(v.cancel.search(whole_clause))
+        cancel = v.cancel.search(whole_clause)
+        cancelled = bool(cancel) and not v.threat_before.search(
+            whole_clause[max(0, cancel.start() - 40) : cancel.start()] if cancel else ""
+        )
 
         def anchor(
             date_range: DateRange | None, from_speech: bool, mode: Modality, history: bool
@@ -445,8 +448,12 @@ class ArticleReader:
         self, found: list[Cluster], info: SentenceInfo, trigger: Trigger, anchored: set[str]
     ) -> Cluster | None:
         """ "the call", "the meeting": status, day and place for the article's event it names."""
-        if trigger.kind in anchored or self.v.intent_negation.search(
-            info.sentence.text[: trigger.end]
+        clause = clause_of(info.clauses, trigger.start)
+        if (
+            trigger.kind in anchored
+            or self.v.intent_negation.search(info.sentence.text[: trigger.end])
+            # "a decision on whether he will cancel the summit": asked, not said.
+            or self.v.question_words.search(info.sentence.text[clause[0] : trigger.start])
         ):
             return None
         target = anaphor_target(found, trigger)

@@ -48,6 +48,8 @@ def apply_cues(
             cluster.denied_by.append(who)
         return
     cancel = v.cancel.search(text, clause[0], clause[1])
+    if cancel and v.threat_before.search(text[max(0, cancel.start() - 40) : cancel.start()]):
+        cancel = None  # "threatened to cancel the summit": still planned
     if cancel:
         cluster.cancelled = True
         if who:

@@ -73,6 +73,7 @@ class Vocabulary:
     denial_verb: re.Pattern[str]
     denial_phrase: re.Pattern[str]
     cancel: re.Pattern[str]
+    threat_before: re.Pattern[str]
     hedge: re.Pattern[str]
     confirm_verb: re.Pattern[str]
     speech_verb: re.Pattern[str]
@@ -195,6 +196,7 @@ def compile_vocabulary(packs: tuple[LanguagePack, ...]) -> Vocabulary:
         perfect_absence=c(r"\b{absence_auxiliaries}\s+(?:{negation})(?:\s+yet|\s+ever)?\s+\w+", i),
         denial_verb=c(r"\b{denial_verbs}\b", i),
         denial_phrase=c(r"\b{denial_phrases}\b", i),
+        threat_before=c(r"\b{cancellation_hedges}\s+(?:[\w’'-]+\s+){0,2}$", i),
         cancel=c(r"\b{cancellation}\b", i),
         hedge=c(r"\b{hedging}\b", i),
         confirm_verb=c(r"\b{confirmation}\b", i),
