@@ -2,8 +2,9 @@
 
 An event alerts once when it first becomes *alert-worthy* (`new`), and once more each
 time its status moves while it is alert-worthy (`update`). Alert-worthy means: a kind the
-watch alerts on, a status the policy lists, not history, and reported by at least
-`min_independent_sources` independent sources.
+watch alerts on, a status the policy lists, not history, dated to the day (unless the
+watch sets `[alerts] undated = true`), and reported by at least `min_independent_sources`
+independent sources.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ def _is_news(
     """An event of an alerted kind that is not background history."""
     if event.event_type not in kinds or event.historical:
         return False
+    if event.event_date is None and not policy.undated:
+        return False  # no day known: alerted only when the watch asks ([alerts] undated)
     if published is None:
         return True
     latest = event.date_latest or event.event_date

@@ -31,7 +31,10 @@ def main(argv: list[str]) -> int:
     watch = load_watch(REPO / "deployments" / "watches" / "trump-putin.toml")
     raw = json.loads((corpus / "labels.json").read_text(encoding="utf-8"))
     pages = [
-        ((corpus / e["file"]).read_text(encoding="utf-8"), "https://" + e["outlet"] + e["url_path"])
+        (
+            (corpus / e["file"]).read_text(encoding="utf-8"),
+            "https://" + e.get("outlet", "page.example") + e["url_path"],
+        )
         for e in raw["articles"]
     ]
     extractor = RuleBasedExtractor()

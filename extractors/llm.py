@@ -53,12 +53,12 @@ from newswatch.domain import (
     EventType,
 )
 from newswatch.extractors.dates import reference_day
-from newswatch.extractors.events import (
+from newswatch.extractors.events.interface import (
     PLANNED_HORIZON_DAYS,
     REPORTED_LOOKBACK_DAYS,
     EventExtractor,
-    RuleBasedExtractor,
 )
+from newswatch.extractors.events.reader import RuleBasedExtractor
 
 log = logging.getLogger(__name__)
 

@@ -94,6 +94,9 @@ class AlertPolicy(_Strict):
     first_run: Literal["silent", "summary"] = "silent"
     # A contact dated this many days before the article's publication is history.
     history_days: int = Field(default=30, ge=1)
+    # Contacts without a day (only the range the text supports, e.g. "the two leaders spoke
+    # by phone", no day given) alert only when this is true.
+    undated: bool = False
     max_attempts: int = Field(default=5, ge=1)
     # When a user marks an alerted event wrong, tell the channels that announced it.
     retractions: bool = False

@@ -14,7 +14,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newswatch.config import load_watch
-from newswatch.evaluation import EvaluationReport, evaluate, parse_labels
+from newswatch.evaluation import (
+    EvaluationReport,
+    evaluate,
+    evaluate_by_language,
+    parse_labels,
+)
 from newswatch.localsite import LocalSite
 from newswatch.runtime import default_watch
 from newswatch.storage.articles import article_urls
@@ -68,13 +73,21 @@ def _to_toml(data: dict[str, object], prefix: str = "") -> str:
 
 def evaluate_database(db_path: str | Path, watch_name: str, labels_path: Path) -> EvaluationReport:
     """Score the events stored for `watch_name` against a corpus's labels.json."""
+    return evaluate_database_by_language(db_path, watch_name, labels_path)[0]
+
+
+def evaluate_database_by_language(
+    db_path: str | Path, watch_name: str, labels_path: Path
+) -> tuple[EvaluationReport, dict[str, EvaluationReport]]:
+    """The total report and one per language of the labelled pages."""
     labels = parse_labels(json.loads(labels_path.read_text(encoding="utf-8")))
     with read_session(db_path) as con:
         events = load_events(con, watch_name)
         mentions = load_mentions(con, watch_name)
         urls = article_urls(con)
     files = {aid: urlsplit(url).path.lstrip("/") for aid, url in urls.items()}
-    return evaluate(labels, events, mentions, files)
+    total = evaluate(labels, events, mentions, files)
+    return total, evaluate_by_language(labels, events, mentions, files)
 
 
 def run_eval(corpus: Path, *, db_path: str | None = None, watch_file: str | None = None) -> int:
@@ -101,7 +114,10 @@ def run_eval(corpus: Path, *, db_path: str | None = None, watch_file: str | None
                 )
                 name = load_watch(watch_path).name
                 monitor(watch_path=str(watch_path), db_path=str(db), alerts_enabled=False)
-        report = evaluate_database(db, name, labels)
+        report, by_language = evaluate_database_by_language(db, name, labels)
     print(f"newswatch eval: {corpus} — feeds {', '.join(feeds)}")
+    for language, part in by_language.items():
+        print(f"language {language}: contacts {part.headline()}")
+    print(f"total: contacts {report.headline()}")
     print(report.to_text())
     return 0

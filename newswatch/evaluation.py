@@ -11,12 +11,16 @@ historical recognition (every labelled historical mention found and recognised a
 history, and no history-only contact left alert-worthy), statements kept apart from
 contacts, and mention coverage per article. Labelled events whose notes call them a
 "Soft label" are optional: matched when predicted, never a miss when not.
+
+Per language (`evaluate_by_language`): the same figures on the pages of one language
+(labels.json `language`): the labelled events those pages name, and the predicted events
+with a mention from one of them, as a reader of that language's pages would get them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -49,6 +53,7 @@ class LabelledArticle:
     events: tuple[str, ...]
     historical_mentions: tuple[str, ...]
     statements: tuple[str, ...]
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,14 @@ class EvaluationReport:
             and self.history_only_alertable == 0
         )
 
+    def headline(self) -> str:
+        """Contact figures on one line."""
+        return (
+            f"labelled {self.labelled_contacts}, predicted {self.predicted_contacts}, "
+            f"matched {self.matched}; precision {self.precision:.3f}  recall {self.recall:.3f}  "
+            f"status {self.status_accuracy:.3f} ({self.status_correct}/{self.matched})"
+        )
+
     def to_text(self) -> str:
         """The figures as plain text, then the findings with their evidence."""
         lines = [
@@ -138,6 +151,7 @@ def parse_labels(raw: Mapping[str, Any]) -> CorpusLabels:
             events=tuple(a.get("events", [])),
             historical_mentions=tuple(a.get("historical_mentions", [])),
             statements=tuple(a.get("statements", [])),
+            language=a.get("language"),
         )
         for a in raw.get("articles", [])
     )
@@ -401,3 +415,32 @@ def evaluate(
         spurious_mentions=spurious,
         findings=tuple(findings),
     )
+
+
+def evaluate_by_language(
+    labels: CorpusLabels | Mapping[str, Any],
+    events: Sequence[StoredEvent],
+    mentions: Sequence[Mention],
+    article_files: Mapping[str, str],
+) -> dict[str, EvaluationReport]:
+    """One report per language of the labelled pages (see the module docstring)."""
+    corpus = labels if isinstance(labels, CorpusLabels) else parse_labels(labels)
+    reports: dict[str, EvaluationReport] = {}
+    languages = sorted({a.language or "unknown" for a in corpus.articles})
+    for language in languages:
+        articles = tuple(a for a in corpus.articles if (a.language or "unknown") == language)
+        files = {a.file for a in articles}
+        named = {e for a in articles for e in (*a.events, *a.historical_mentions)}
+        news = {e for a in articles for e in a.events}
+        subset = CorpusLabels(
+            events=tuple(
+                replace(e, history_only=e.id not in news) for e in corpus.events if e.id in named
+            ),
+            articles=articles,
+        )
+        own_files = {aid: f for aid, f in article_files.items() if f in files}
+        own_mentions = [m for m in mentions if m.article_id in own_files]
+        seen = {m.event_id for m in own_mentions}
+        own_events = [e for e in events if e.event_id in seen]
+        reports[language] = evaluate(subset, own_events, own_mentions, own_files)
+    return reports

@@ -16,7 +16,7 @@ import duckdb
 
 from newswatch.config import load_watch
 from newswatch.core import run_watch
-from tests.support.loopback import LoopbackServer, Reply, Request
+from tests.support.loopback import LoopbackServer, Reply
 from tests.support.newssite import article_html
 
 PUBLISHED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -75,7 +75,9 @@ def _serve(server: LoopbackServer, paths: list[str]) -> None:
         f"<link>{server.base_url}/</link><description>x</description>{''.join(items)}"
         "</channel></rss>"
     ).encode()
-    server.routes["/feed.xml"] = lambda req: Reply(200, feed, {"Content-Type": "application/rss+xml"})
+    server.routes["/feed.xml"] = lambda req: Reply(
+        200, feed, {"Content-Type": "application/rss+xml"}
+    )
     server.routes["/robots.txt"] = lambda req: Reply(404, b"")
 
 
@@ -103,7 +105,9 @@ def test_a_keyword_watch_alerts_once_per_story(tmp_path: Path, loopback: Loopbac
         ("story", "Black Sea wheat exports rise"),
         ("story", "Grain ships sail through Black Sea corridor"),
     ]
-    assert _rows(db, "SELECT count(*) FROM alerts WHERE channel = 'console' AND kind = 'new'") == [(2,)]
+    assert _rows(db, "SELECT count(*) FROM alerts WHERE channel = 'console' AND kind = 'new'") == [
+        (2,)
+    ]
 
     # A syndicated copy of the corridor story arrives: a second source, no new alert.
     _serve(loopback, ["/b/corridor-copy.html"])

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from newswatch.config import Watch, WatchError, parse_watch
 from newswatch.domain import Article, CandidateEvent
-from newswatch.extractors.events import RuleBasedExtractor, extractor_for
+from newswatch.extractors.events import RuleBasedExtractor
 from newswatch.extractors.llm import (
     API_KEY_ENV,
     HttpChatClient,
@@ -25,6 +25,7 @@ from newswatch.extractors.llm import (
     response_schema,
     verbatim_evidence,
 )
+from newswatch.extractors.selection import extractor_for
 from newswatch.sources.http import JsonPoster, RetryPolicy
 from newswatch.sources.llm_endpoint import llm_policy, llm_poster
 from tests.support.loopback import LoopbackServer, Reply, Request

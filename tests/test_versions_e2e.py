@@ -15,7 +15,7 @@ import duckdb
 
 from newswatch.config import load_watch
 from newswatch.core import run_watch
-from tests.support.loopback import LoopbackServer, Reply, Request
+from tests.support.loopback import LoopbackServer, Reply
 from tests.support.newssite import write_watch
 
 FIRST_DAY = datetime(2025, 2, 3, 13, 0, tzinfo=UTC)  # a Monday
@@ -68,7 +68,9 @@ def _serve(server: LoopbackServer, day: int) -> None:
         f"<guid>bulletin</guid><pubDate>{format_datetime(published)}</pubDate></item>"
         "</channel></rss>"
     ).encode()
-    server.routes["/feed.xml"] = lambda req: Reply(200, feed, {"Content-Type": "application/rss+xml"})
+    server.routes["/feed.xml"] = lambda req: Reply(
+        200, feed, {"Content-Type": "application/rss+xml"}
+    )
     server.routes["/bulletin"] = lambda req: Reply(200, page, {"Content-Type": "text/html"})
     server.routes["/robots.txt"] = lambda req: Reply(404, b"")
 
