@@ -21,20 +21,26 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchdata import CORPUS  # noqa: E402
+
 from newswatch.config import load_watch  # noqa: E402
 from newswatch.corpus_run import run_corpus  # noqa: E402
 from newswatch.domain import CandidateEvent  # noqa: E402
 from newswatch.evaluation import EvaluationReport, evaluate, parse_labels  # noqa: E402
 
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+DEFAULT_CORPUS = CORPUS
 DEMO_SITE = REPO / "newswatch" / "demo" / "site"
+# Data only (no import from tests): the corpus written for the tests.
+TEST_CORPUS = REPO / "tests" / "fixtures" / "corpus"
 WATCH = REPO / "deployments" / "watches" / "trump-putin.toml"
 
 
 def main(argv: list[str]) -> int:
     show = "--candidates" in argv
     named = [Path(a) for a in argv if not a.startswith("--")]
-    corpora = named or [c for c in (DEFAULT_CORPUS, DEMO_SITE) if (c / "labels.json").is_file()]
+    corpora = named or [
+        c for c in (DEFAULT_CORPUS, DEMO_SITE, TEST_CORPUS) if (c / "labels.json").is_file()
+    ]
     rows = []
     for corpus in corpora:
         report = score(corpus, show)

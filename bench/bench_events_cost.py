@@ -18,11 +18,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchdata import CORPUS  # noqa: E402
+
 from newswatch.config import load_watch  # noqa: E402
 from newswatch.extractors.clean import clean_page  # noqa: E402
 from newswatch.extractors.events import RuleBasedExtractor  # noqa: E402
 
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+DEFAULT_CORPUS = CORPUS
 
 
 def main(argv: list[str]) -> int:
