@@ -8,7 +8,7 @@ from datetime import date
 from newswatch.alerts.policy import AlertIntent, alerts_for_changes
 from newswatch.config import Watch
 from newswatch.domain import StoredEvent
-from tests.test_alerts_support import change, make_watch, stored_event
+from tests.support.alerts import change, make_watch, stored_event
 
 
 def undated_call() -> StoredEvent:
