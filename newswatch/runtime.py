@@ -22,6 +22,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "NEWSWATCH_LLM_API_KEY": "API key of the optional LLM extractor",
     "NEWSWATCH_DB_LOCK_WAIT": "seconds a writer waits for the database file's lock (30)",
     "NEWSWATCH_RUN_LOCK_WAIT": "seconds a run waits for another run of its watch (30)",
+    "NEWSWATCH_USER": "who gives `newswatch feedback` (default: the login name)",
     "NEWSWATCH_SERVE_GRACE": "seconds a stopping `serve` lets runs in flight finish (120)",
     "NEWSWATCH_SERVER_START_TIMEOUT": "seconds to wait for a Prefect server to start (180)",
     "NEWSWATCH_PROGRESS": "0 hides progress bars (so does CI)",

@@ -66,7 +66,7 @@ def test_contract_options_exist() -> None:
         ),
         (
             'name = "w"\n[[sources]]\nkind = "rss"\nurl = "http://x/f.xml"\n[events]\npair=["a","b"]\n',
-            "actors: required field is missing",
+            "events.pair names 'a', which is not in [actors]",
         ),
     ],
     ids=["bad-toml", "unknown-source-kind", "missing-actors"],
