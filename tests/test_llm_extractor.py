@@ -206,6 +206,17 @@ def test_request_carries_schema_pair_names_publication_date_and_bearer_key(
     assert TEXT in body["messages"][-1]["content"]
 
 
+def test_the_call_goes_through_the_http_layer(loopback: LoopbackServer) -> None:
+    # The wiring's poster sends with the layer's client: its User-Agent and encodings.
+    loopback.routes[ROUTE] = replying()
+    watch = make_watch(loopback)
+    extractor_for(watch, post_json=llm_poster(watch)).extract(make_article(), watch)
+    (request,) = loopback.requests
+    assert request.headers["User-Agent"].startswith("newswatch/")
+    assert request.headers["Accept-Encoding"] == "gzip, deflate"
+    assert request.headers["Content-Type"] == "application/json"
+
+
 def test_request_never_carries_the_filler_text(loopback: LoopbackServer) -> None:
     loopback.routes[ROUTE] = replying()
     run(loopback)

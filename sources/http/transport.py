@@ -208,23 +208,30 @@ class _BoundedStream(httpx.AsyncByteStream):
         decoder: BoundedDecoder,
         cap: int,
         deadline: float,
-        total_timeout: float,
+        policy: HttpPolicy,
         on_close: Callable[[], None],
     ) -> None:
         self._inner = inner
         self._decoder = decoder
         self._cap = cap
         self._deadline = deadline
-        self._total_timeout = total_timeout
+        self._policy = policy
         self._on_close = on_close
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         produced = 0
         chunks = self._inner.__aiter__()
+        loop = asyncio.get_running_loop()
+        # While more than a read timeout is left, one read cannot pass the deadline (the
+        # read timeout fires first): the deadline is armed only for the last reads.
+        slack = self._policy.read_timeout
         while True:
             try:
-                async with asyncio.timeout_at(self._deadline):
+                if self._deadline - loop.time() > slack:
                     raw = await chunks.__anext__()
+                else:
+                    async with asyncio.timeout_at(self._deadline):
+                        raw = await chunks.__anext__()
             except StopAsyncIteration:
                 break
             except TimeoutError:
@@ -242,7 +249,7 @@ class _BoundedStream(httpx.AsyncByteStream):
             yield tail
 
     def _deadline_message(self) -> str:
-        return f"timeout: no complete response within {self._total_timeout:g}s"
+        return f"timeout: no complete response within {self._policy.total_timeout:g}s"
 
     async def aclose(self) -> None:
         try:
@@ -386,7 +393,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             decoder,
             cap,
             deadline,
-            self.policy.total_timeout,
+            self.policy,
             on_close,
         )
         # The inner response, reused (a second Response would copy its headers again).
