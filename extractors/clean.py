@@ -94,11 +94,26 @@ MIN_ARTICLE_CHARS = 300
 # teasers, article pages carry at most 3-5 related links in <article>/<h2-h4> blocks.
 MIN_TEASERS = 6
 MAX_TEASER_CHARS = 400
-# Paths of tag, category, section, author and archive pages.
+# Paths of tag, category, section, author and archive pages. The site root is not among
+# them: a news front page is a listing by its teasers (below), a small site's home page is
+# often its one text (six such pages in trafilatura-eval lost their text as "listings").
 _LISTING_PATH = re.compile(
-    r"^/(?:(?:[\w-]+/)?(?:tag|tags|category|categories|topic|topics|section|sections|author|authors|archive|archives|themen|thema|schlagwort)/[^/]+/?(?:page/\d+/?)?|page/\d+/?)?$",
+    r"^/(?:(?:[\w-]+/)?(?:tag|tags|category|categories|topic|topics|section|sections|author|authors|archive|archives|themen|thema|schlagwort)/[^/]+/?(?:page/\d+/?)?|page/\d+/?)$",
     re.I,
 )
+# A page whose address ends in an article slug or id is one article, whatever its teaser
+# blocks say: "/3-11212601", "/podolski-ends-his-career", "/news-item.html" (not
+# "/index.html"). A slug has at least MIN_SLUG_WORDS words, an id at least MIN_ID_DIGITS digits. Chosen on trafilatura-eval:
+# 10 article pages with 6+ related-teaser blocks and short paragraphs were taken for listings
+# (and lost their text); no listing in either benchmark or the corpus has such an address.
+MIN_SLUG_WORDS = 3
+MIN_ID_DIGITS = 4
+_ARTICLE_SLUG = re.compile(
+    rf"(?:[^/]*\d{{{MIN_ID_DIGITS},}}[^/]*|(?!index\.)[^/]*\.(?:html?|php|aspx?|jsp)|[^/\W_]+(?:[-_.]+[^/\W_]+){{{MIN_SLUG_WORDS - 1},}})/?$"
+)
+# A query that only turns pages ("?page=2") keeps a home or section page a listing; any
+# other query on the site root ("/?p=2895", WordPress's article address) names an article.
+_PAGING_QUERY = re.compile(r"^(?:page|paged|p?g|offset|start)=\d+$", re.I)
 # Texts at least this long are worth a language guess when the page declares none;
 # shorter ones give unreliable guesses.
 MIN_LANGUAGE_GUESS_CHARS = 100
@@ -212,6 +227,13 @@ def _language(
     return None
 
 
+def _path_of(url: str) -> str:
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ""
+
+
 def _is_listing(
     tree: HtmlElement, meta: PageMeta, urls: Sequence[str], paragraphs: Sequence[str]
 ) -> bool:
@@ -223,12 +245,17 @@ def _is_listing(
         return True
     for url in urls:
         try:
-            path = urlsplit(url).path or "/"
+            parts = urlsplit(url)
         except ValueError:
             continue
+        path = parts.path or "/"
+        if parts.query and not _PAGING_QUERY.match(parts.query) and path.strip("/") == "":
+            return False
         if _LISTING_PATH.match(path):
             return True
     if any(len(p) > MAX_TEASER_CHARS for p in paragraphs):
+        return False
+    if any(_ARTICLE_SLUG.search(_path_of(url)) for url in urls):
         return False
     teasers = len(tree.xpath("//article | //h2[a] | //h3[a] | //a[h2] | //a[h3]"))
     return teasers >= MIN_TEASERS
