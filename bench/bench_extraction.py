@@ -146,9 +146,7 @@ def snippet_counts(page: SnippetPage, text: str) -> SnippetScore:
     """trafilatura's evaluation of one page: plain substring checks on the extracted text."""
     found = [s in text for s in page.with_snippets]
     leaked = [s in text for s in page.without_snippets]
-    return SnippetScore(
-        sum(found), len(found) - sum(found), sum(leaked), len(leaked) - sum(leaked)
-    )
+    return SnippetScore(sum(found), len(found) - sum(found), sum(leaked), len(leaked) - sum(leaked))
 
 
 def snippet_score(scores: Iterable[SnippetScore]) -> SnippetScore:
@@ -294,9 +292,11 @@ def main() -> None:
             print(f"  AE {page.key[:10]} P={precision(*c):.2f} R={recall(*c):.2f} {page.url[:80]}")
         bad = sorted(
             snippet_pages,
-            key=lambda p: -(
-                snippet_counts(p, snippet_texts[p.key]).false_negatives
-                + snippet_counts(p, snippet_texts[p.key]).false_positives
+            key=lambda p: (
+                -(
+                    snippet_counts(p, snippet_texts[p.key]).false_negatives
+                    + snippet_counts(p, snippet_texts[p.key]).false_positives
+                )
             ),
         )
         for page in bad[: args.worst]:

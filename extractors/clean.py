@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -39,6 +39,7 @@ from newswatch.extractors.clean_meta import (
     resolve_url,
     squash,
 )
+from newswatch.extractors.clean_site import host_of, remove_site_boilerplate
 from newswatch.extractors.clean_split import recover_split_body
 from newswatch.extractors.filler import FillerCut, cut_filler
 from newswatch.extractors.published import find_published, to_utc
@@ -128,10 +129,23 @@ def clean_page(
     source: str = "",
     fetched_at: datetime | None = None,
     hint: CandidateLink | None = None,
+    site_boilerplate: Iterable[int] = (),
 ) -> Article:
-    """Clean one fetched page into an `Article`; never raises, returns a stub for unusable input."""
+    """Clean one fetched page into an `Article`; never raises, returns a stub for unusable input.
+
+    `site_boilerplate`: fingerprints of paragraphs the page's host repeats on many pages
+    (storage.boilerplate.load_repeated_paragraphs), dropped from the text.
+    """
     try:
-        return _clean_page(html, url, headers, source=source, fetched_at=fetched_at, hint=hint)
+        return _clean_page(
+            html,
+            url,
+            headers,
+            source=source,
+            fetched_at=fetched_at,
+            hint=hint,
+            site_boilerplate=site_boilerplate,
+        )
     except Exception:  # hostile input must never stop a run; the page becomes a stub
         LOGGER.warning("clean failed for %s; stored as stub", url, exc_info=True)
         return _stub(url, source, fetched_at, hint)
@@ -283,6 +297,7 @@ def _clean_page(
     source: str,
     fetched_at: datetime | None,
     hint: CandidateLink | None,
+    site_boilerplate: Iterable[int] = (),
 ) -> Article:
     tree = _parse(html)
     if tree is None:
@@ -300,7 +315,9 @@ def _clean_page(
         line for line in (squash(line) for line in extract_main_text(tree, url).split("\n")) if line
     ]
     lines = recover_split_body(tree, lines)
-    cut = cut_filler(remove_boilerplate(lines, _titles(meta, title)).paragraphs)
+    lines = list(remove_boilerplate(lines, _titles(meta, title)).paragraphs)
+    lines = list(remove_site_boilerplate(host_of(url), lines, site_boilerplate).paragraphs)
+    cut = cut_filler(lines)
     kind = page_kind_of(tree, meta, own_urls, cut.body)
 
     published = None

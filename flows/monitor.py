@@ -39,6 +39,7 @@ from newswatch.domain import (
     SourceResult,
 )
 from newswatch.extractors.clean import clean_page
+from newswatch.extractors.clean_site import host_of, page_observation
 from newswatch.extractors.events import EventExtractor, extractor_for
 from newswatch.extractors.resolution import resolve_events
 from newswatch.faults import fault_point
@@ -50,6 +51,7 @@ from newswatch.report import RunSummary, render_run_markdown, run_table_rows
 from newswatch.sources.fetch import fetch_pages, user_agent_for
 from newswatch.sources.poll import poll_sources
 from newswatch.storage import articles as article_store
+from newswatch.storage import boilerplate as site_boilerplate_store
 from newswatch.storage import events as event_store
 from newswatch.storage import outbox, runs
 from newswatch.storage import sources as source_store
@@ -124,19 +126,28 @@ def _record_fetches(pages: Sequence[FetchedPage], db_path: str, run_id: str) -> 
 
 
 @task(name="clean-and-extract", cache_policy=NO_CACHE)
-def clean_and_extract(pages: Sequence[FetchedPage], watch: Watch) -> list[ReadArticle]:
+def clean_and_extract(
+    pages: Sequence[FetchedPage],
+    watch: Watch,
+    site_boilerplate: dict[str, frozenset[int]] | None = None,
+) -> list[ReadArticle]:
     """Clean each fetched page and extract candidate events (CPU work; an LLM extractor calls out)."""
     extractor = extractor_for(watch)
     out: list[ReadArticle] = []
     readable = [p for p in pages if p.status == "ok" and p.html is not None]
     with stage_progress("clean", len(readable)) as advance:
         for page in readable:
-            out.append(_read_page(page, watch, extractor))
+            out.append(_read_page(page, watch, extractor, site_boilerplate or {}))
             advance()
     return out
 
 
-def _read_page(page: FetchedPage, watch: Watch, extractor: EventExtractor) -> ReadArticle:
+def _read_page(
+    page: FetchedPage,
+    watch: Watch,
+    extractor: EventExtractor,
+    site_boilerplate: dict[str, frozenset[int]],
+) -> ReadArticle:
     """Clean one page and extract its candidate events."""
     assert page.html is not None
     article = clean_page(
@@ -146,6 +157,7 @@ def _read_page(page: FetchedPage, watch: Watch, extractor: EventExtractor) -> Re
         source=page.link.source,
         fetched_at=page.fetched_at,
         hint=page.link,
+        site_boilerplate=site_boilerplate.get(host_of(page.final_url or page.link.url), ()),
     )
     found = extractor.extract(article, watch) if article.page_kind == "article" else []
     return ReadArticle(article, page.final_url, tuple(found), page.link.canonical_url)
@@ -183,6 +195,9 @@ def store_batch(
         outcome.copies_found = sum(1 for m in stored.matches.values() if m.duplicate_of)
         fresh = [r for r in ordered if r.article.article_id in stored.matches]
         outcome.articles_relevant = sum(1 for r in fresh if r.candidates)
+        site_boilerplate_store.save_observations(
+            con, [page_observation(r.article.url, r.article.text) for r in fresh], now
+        )
         fault_point("inside-store")
         copy_of = article_store.duplicate_of_map(con, [r.article.article_id for r in fresh])
         batch = [
@@ -260,6 +275,7 @@ def _read_ahead(
     runner: TaskRunner[Any],
     chunks: Sequence[Sequence[CandidateLink]],
     watch: Watch,
+    site_boilerplate: dict[str, frozenset[int]],
 ) -> Iterator[tuple[PrefectFuture[list[FetchedPage]], PrefectFuture[list[ReadArticle]]]]:
     """Submit fetch and clean tasks a few chunks ahead; yield their futures in chunk order.
 
@@ -273,7 +289,10 @@ def _read_ahead(
         fetched = runner.submit(
             fetch_batch, {"links": chunk, "watch": watch}, wait_for=[previous] if previous else None
         )
-        cleaned = runner.submit(clean_and_extract, {"pages": fetched, "watch": watch})
+        cleaned = runner.submit(
+            clean_and_extract,
+            {"pages": fetched, "watch": watch, "site_boilerplate": site_boilerplate},
+        )
         in_flight.append((fetched, cleaned))
         previous = fetched
         if len(in_flight) > chunks_ahead(watch.runtime):
@@ -348,11 +367,15 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
             counts.links_found = sum(len(r.links) for r in results)
             links = select_new_links(results, db_path, watch.fetch.max_pages_per_run)
             counts.links_new = len(links)
+            with read_session(db_path) as con:  # the hosts' learned boilerplate, for this run
+                site_boilerplate = site_boilerplate_store.load_repeated_paragraphs(
+                    con, [host_of(link.url) for link in links]
+                )
             channel_names = [c.name for c in channels_from_env(os.environ)]
             chunks = _chunks(links, watch.runtime.batch_size)
             # Fetch and clean may run on other workers; storing stays here, in chunk order.
             with task_runner_for(watch.runtime) as runner:
-                for fetched, cleaned in _read_ahead(runner, chunks, watch):
+                for fetched, cleaned in _read_ahead(runner, chunks, watch, site_boilerplate):
                     pages = fetched.result()
                     _record_fetches(pages, db_path, run_id)
                     counts.pages_fetched += sum(1 for p in pages if p.status == "ok")
