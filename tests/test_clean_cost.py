@@ -15,7 +15,7 @@ _MEASURE = """
 import resource
 from newswatch.extractors.clean import clean_page
 sentence = "The delegations met again on Tuesday and talked for hours about the terms. "
-body = "".join(f"<p>{i} {sentence * 65}</p>" for i in range(1000))
+body = "".join(f"<p>{i} {sentence * 70}</p>" for i in range(1000))
 html = f"<html><head><title>t</title></head><body><article>{body}</article></body></html>"
 assert len(html) >= 5_000_000
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
