@@ -41,6 +41,7 @@ from newswatch.extractors.clean_meta import (
 )
 from newswatch.extractors.clean_site import host_of, remove_site_boilerplate
 from newswatch.extractors.clean_split import recover_split_body
+from newswatch.extractors.clean_structured import agreeing_paragraphs, declared_body
 from newswatch.extractors.filler import FillerCut, cut_filler
 from newswatch.extractors.published import find_published, to_utc
 from newswatch.urls import canonicalize_url
@@ -237,6 +238,30 @@ def extract_main_text(tree: HtmlElement, url: str) -> str:
     return text
 
 
+def _paragraphs(text: str) -> list[str]:
+    return [line for line in (squash(line) for line in text.split("\n")) if line]
+
+
+def _checked_by_declared_body(
+    tree: HtmlElement, meta: PageMeta, url: str, lines: list[str]
+) -> list[str]:
+    """The lines a recall-mode extraction and the page's declared article body agree on,
+    when they agree well enough (extractors.clean_structured); else `lines` unchanged."""
+    body = declared_body(tree, meta)
+    if body is None:
+        return lines
+    recall = trafilatura.extract(
+        tree,
+        url=url or None,
+        favor_recall=True,
+        fast=True,
+        include_comments=False,
+        include_tables=True,
+    )
+    agreed = agreeing_paragraphs(body, _paragraphs(recall or ""), lines)
+    return agreed if agreed else lines
+
+
 def _titles(meta: PageMeta, title: str | None) -> list[str]:
     """Spellings of the headline that may be repeated in the text."""
     found = [t for t in (title, meta.h1, meta.first_meta("twitter:title"), meta.title_tag) if t]
@@ -334,9 +359,7 @@ def _clean_page(
     declared = _safe_canonical(link_canonical) if link_canonical else None
     own_urls = [u for u in (og_url, link_canonical, url) if u]
 
-    lines = [
-        line for line in (squash(line) for line in extract_main_text(tree, url).split("\n")) if line
-    ]
+    lines = _checked_by_declared_body(tree, meta, url, _paragraphs(extract_main_text(tree, url)))
     lines = recover_split_body(tree, lines)
     lines = list(remove_boilerplate(lines, _titles(meta, title)).paragraphs)
     lines = list(remove_site_boilerplate(host_of(url), lines, site_boilerplate).paragraphs)
