@@ -274,7 +274,7 @@ def main() -> None:
         f"accuracy {ours.accuracy - bare.accuracy:+.4f}"
     )
     print(
-        "seconds (both benchmarks): "
+        "seconds, run one after the other (bench_clean_speed.py interleaves them for the cost ratio): "
         + ", ".join(f"{name} {seconds:.1f}" for name, seconds in timings.items())
     )
 
