@@ -161,3 +161,13 @@ def test_hosts_learn_apart(db: str) -> None:
     with read_session(db) as con:
         found = store.load_repeated_paragraphs(con, ["gazette.example", "courier.example", ""])
     assert found == {"gazette.example": frozenset({fingerprint(PROMO)})}
+
+
+def test_a_database_from_before_site_learning_gets_its_tables(db: str) -> None:
+    with write_session(db) as con:  # make it look like a version-1 database
+        con.execute("DROP TABLE site_boilerplate")
+        con.execute("DROP TABLE site_boilerplate_pages")
+        con.execute("DELETE FROM schema_migrations WHERE version > 1")
+    assert ensure_schema(db) >= 2
+    with write_session(db) as con:
+        assert store.save_observations(con, [observe("gazette.example", STORIES[0])], NOW) == 1
