@@ -82,8 +82,8 @@ class ExtractionStep:
 # four sentences: every benchmark page rescued by a later step had under 340 characters
 # from the earlier one, and few real bodies are shorter (the shortest is 369).
 RETRY_BELOW_CHARS = 500
-# Step 4 on trafilatura-eval (F1 0.9217 -> 0.9231, accuracy 0.9214 -> 0.9228) with
-# article-extraction unchanged: a gain ratio of 3.3 (precision text under 30% of the
+# Step 4 on trafilatura-eval (F1 0.9201 -> 0.9215, accuracy 0.9199 -> 0.9213) with
+# article-extraction unchanged (bench/bench_extraction.py): a gain ratio of 3.3 (precision text under 30% of the
 # recall text) beat 2, 1.4 and 1.2 on both benchmarks; checking below 1,000 characters
 # gains as much as below 2,000 or 3,000 and costs the extra run on 10% of pages only.
 RECALL_CHECK_BELOW_CHARS = 1000
