@@ -251,6 +251,9 @@ def remove_boilerplate(paragraphs: Sequence[str], titles: Sequence[str] = ()) ->
         removed.extend(fragments)
         if not paragraph:
             continue
+        # The headline lives in Article.title, not in the text. Article-extraction +0.0028
+        # F1; trafilatura-eval -0.0003, where the labels disagree with themselves (the
+        # headline is a must-contain snippet on 5 pages, a must-not-contain on 4).
         if len(paragraph) <= MAX_JUNK_CHARS and _words_only(paragraph) in title_words:
             # A kicker right above a repeated headline at the top goes with it.
             if (
