@@ -8,7 +8,11 @@ Figures (goal in brackets):
 - filler sections cut / present: appended interviews cut, out of the pages that carry one;
 - metadata: publication time (exact, UTC), its source, language, page kind, canonical path.
 
-    .venv/bin/python bench/bench_clean_quality.py [--verbose]
+--site-learning N cleans the pages in feed order as a watch would, each outlet's pages
+learning from the ones before (extractors/clean_site.py, paragraphs dropped once seen on N
+pages of the outlet), and reports how many paragraphs that dropped besides the figures.
+
+    .venv/bin/python bench/bench_clean_quality.py [--verbose] [--site-learning N]
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import html
 import json
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +33,7 @@ from benchdata import CORPUS, GOLDEN_CLEAN, SEEDS  # noqa: E402
 
 from newswatch.domain import Article  # noqa: E402
 from newswatch.extractors.clean import clean_page  # noqa: E402
+from newswatch.extractors.clean_site import host_of, page_observation  # noqa: E402
 
 GOLDEN = GOLDEN_CLEAN
 # Seed file behind each seed page (corpus README: pages 003/004/005/008/009 carry seeds 001/000/004/002/003).
@@ -62,18 +68,41 @@ def seed_news_lines(page: str, golden: dict) -> list[str]:
     ]
 
 
-def clean_corpus_page(golden: dict) -> Article:
+def clean_corpus_page(golden: dict, site_boilerplate: frozenset[int] = frozenset()) -> Article:
     path = CORPUS / "pages" / golden["page"]
     return clean_page(
         path.read_text(encoding="utf-8"),
         f"http://127.0.0.1:8765/pages/{golden['page']}",
         source="corpus",
+        site_boilerplate=site_boilerplate,
     )
+
+
+def clean_with_site_learning(goldens: list[dict], min_pages: int) -> tuple[list[Article], int]:
+    """Clean the pages in order, each outlet (the host of the page's canonical URL) learning
+    from its earlier pages; returns the articles and how many paragraphs learning dropped."""
+    counts: dict[str, Counter[int]] = {}
+    page_keys: dict[str, set[int]] = {}
+    articles: list[Article] = []
+    dropped = 0
+    for golden in goldens:
+        plain = clean_corpus_page(golden)
+        host = host_of(plain.canonical_url)
+        known = frozenset(f for f, n in counts.get(host, Counter()).items() if n >= min_pages)
+        article = clean_corpus_page(golden, known)
+        dropped += len(plain.text.split("\n")) - len(article.text.split("\n"))
+        observation = page_observation(plain.canonical_url, article.text)
+        if observation and observation.page_key not in page_keys.setdefault(host, set()):
+            page_keys[host].add(observation.page_key)
+            counts.setdefault(host, Counter()).update(observation.fingerprints)
+        articles.append(article)
+    return articles, dropped
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="name every miss")
+    parser.add_argument("--site-learning", type=int, default=0, metavar="N", help="see above")
     args = parser.parse_args()
     if not CORPUS.exists():
         sys.exit(f"corpus not found at {CORPUS}")
@@ -82,10 +111,16 @@ def main() -> None:
     filler_present = filler_cut = filler_wrong = 0
     dates_ok = sources_ok = languages_ok = kinds_ok = canon_ok = pages = 0
     misses: list[str] = []
-    for golden_path in sorted(GOLDEN.glob("*.json")):
-        golden = json.loads(golden_path.read_text(encoding="utf-8"))
+    goldens = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(GOLDEN.glob("*.json"))]
+    if args.site_learning:
+        articles, dropped = clean_with_site_learning(goldens, args.site_learning)
+        print(
+            f"site learning: paragraphs dropped once seen on {args.site_learning} pages: {dropped}"
+        )
+    else:
+        articles = [clean_corpus_page(golden) for golden in goldens]
+    for golden, article in zip(goldens, articles, strict=True):
         page = golden["page"][:3]
-        article = clean_corpus_page(golden)
         pages += 1
         text = fold(article.text)
         paragraphs = set(article.text.split("\n"))

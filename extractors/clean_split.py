@@ -8,6 +8,7 @@ their paragraphs in document order. Nothing changes when the body is in one cont
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from lxml.html import HtmlElement
@@ -30,6 +31,11 @@ ANCHOR_PREFIX_CHARS = 60
 # container, not a body chunk; the benchmark's real missing chunks held 2,000+ characters,
 # the false look-alikes under 150.
 MIN_RECOVERED_CHARS = 300
+# A recovered paragraph must end like a sentence: look-alike containers also hold bylines,
+# "4 min read" lines, captions and form labels. On trafilatura-eval this turned the
+# recovery from F1 -0.0001 into +0.0008 (accuracy -0.0004 into +0.0006), with
+# article-extraction's +0.0033 unchanged (bench/bench_extraction.py).
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
 
 
 def _find_anchor(tree: HtmlElement, paragraphs: Sequence[str]) -> HtmlElement | None:
@@ -75,7 +81,7 @@ def recover_split_body(tree: HtmlElement, paragraphs: Sequence[str]) -> list[str
         for paragraph in element.iter("p"):
             text = squash(paragraph.text_content())
             key = "".join(text.split())[:ANCHOR_PREFIX_CHARS]
-            if key and key not in present:
+            if key and key not in present and _SENTENCE_END.search(text):
                 present += "".join(text.split())
                 (after if seen_container else before).append(text)
     if sum(len(p) for p in (*before, *after)) < MIN_RECOVERED_CHARS:

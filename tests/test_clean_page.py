@@ -152,6 +152,38 @@ def test_tag_page_is_a_listing_without_text_or_date() -> None:
     assert (article.text, article.published_at) == ("", None)
 
 
+def _page_with_teasers(intro: list[str]) -> str:
+    """A page whose own text is short paragraphs, beside six linked teaser headlines."""
+    teasers = "".join(
+        f'<h3><a href="/world/other-story-{i}/">Other story number {i}</a></h3>' for i in range(6)
+    )
+    body = "".join(f"<p>{p}</p>" for p in intro)
+    return f'<html lang="en"><head><title>Page</title></head><body><div class="main">{body}</div><div class="more">{teasers}</div></body></html>'
+
+
+def test_teasers_beside_short_text_make_a_front_page_a_listing() -> None:
+    article = clean_page(_page_with_teasers(PARAGRAPHS), "https://news.example/")
+    assert (article.page_kind, article.text) == ("listing", "")
+
+
+def test_an_article_address_outweighs_teaser_blocks() -> None:
+    # A slug of three words or more, an id of four digits or more, or a file name.
+    for url in (
+        "https://news.example/world/leaders-talk-by-phone",
+        "https://news.example/news/3-11212601",
+        "https://news.example/news/2025/leaders.html",
+        "https://news.example/?p=2895",
+    ):
+        article = clean_page(_page_with_teasers(PARAGRAPHS), url)
+        assert (url, article.page_kind, article.text) == (url, "article", "\n".join(PARAGRAPHS))
+
+
+def test_a_site_root_without_teasers_is_its_text() -> None:
+    html = f'<html lang="en"><head><title>Smith Carpentry</title></head><body><main>{"".join(f"<p>{p}</p>" for p in PARAGRAPHS)}</main></body></html>'
+    article = clean_page(html, "https://smith-carpentry.example/")
+    assert (article.page_kind, article.text) == ("article", "\n".join(PARAGRAPHS))
+
+
 def test_very_short_text_is_a_stub() -> None:
     article = clean_page(article_html(paragraphs=["The call lasted an hour."]), URL)
     assert article.page_kind == "stub"

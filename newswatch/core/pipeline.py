@@ -30,14 +30,17 @@ from newswatch.core import stages
 from newswatch.core.types import BatchOutcome, Clock, ReadArticle, RunContext, wall_clock
 from newswatch.core.workers import clean_executor, clean_jobs_ahead
 from newswatch.domain import CandidateLink, FetchedPage, RunCounts, SourceResult
+from newswatch.extractors.clean_site import host_of
 from newswatch.faults import fault_point
 from newswatch.report import RunSummary
+from newswatch.storage import boilerplate as site_boilerplate_store
 from newswatch.storage import runs
 from newswatch.storage.db import (
     WRITER_HOLD_SECONDS,
     DatabaseBusyError,
     HeldWriter,
     ensure_schema,
+    read_session,
     write_session,
 )
 from newswatch.storage.locks import RunInProgressError, watch_run_lock
@@ -242,6 +245,11 @@ def process_links(
     watch = run.watch
     chunks = _chunks(links, watch.runtime.batch_size)
     ahead = clean_jobs_ahead(watch.runtime)
+    # What each host repeats on its pages (learned on earlier runs) is cut from its pages.
+    with read_session(run.db_path) as con:
+        site_boilerplate = site_boilerplate_store.load_repeated_paragraphs(
+            con, [host_of(link.url) for link in links]
+        )
     with (
         concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newswatch-fetch") as fetcher,
         clean_executor(watch.runtime, len(links)) as cleaner,
@@ -267,7 +275,7 @@ def process_links(
                     fetching.append(fetch(waiting.popleft()))
                 stages.record_fetches(pages, run)
                 count_pages(counts, pages)
-                cleaning.append(cleaner.submit(clean_and_extract, pages, watch))
+                cleaning.append(cleaner.submit(clean_and_extract, pages, watch, site_boilerplate))
                 continue
             read = _wait(cleaning.popleft(), writer)
             outcome = run_stage("store-batch", store_batch, read, run)

@@ -6,19 +6,24 @@ runs on the run's worker processes (core/workers.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from newswatch.config import Watch
 from newswatch.core.types import ReadArticle
 from newswatch.domain import FetchedPage
 from newswatch.extractors.clean import clean_page
+from newswatch.extractors.clean_site import host_of
 from newswatch.extractors.copies import fingerprint_article
 from newswatch.extractors.events import EventExtractor, extractor_for
 from newswatch.progress import stage_progress
 from newswatch.sources.llm_endpoint import llm_poster
 
 
-def clean_and_extract(pages: Sequence[FetchedPage], watch: Watch) -> list[ReadArticle]:
+def clean_and_extract(
+    pages: Sequence[FetchedPage],
+    watch: Watch,
+    site_boilerplate: Mapping[str, frozenset[int]] | None = None,
+) -> list[ReadArticle]:
     """Clean each fetched page, extract its candidate events and fingerprint its text.
 
     CPU work with no database access, so it runs in a worker process; an LLM extractor
@@ -29,12 +34,17 @@ def clean_and_extract(pages: Sequence[FetchedPage], watch: Watch) -> list[ReadAr
     readable = [p for p in pages if p.status == "ok" and p.html is not None]
     with stage_progress("clean", len(readable)) as advance:
         for page in readable:
-            out.append(read_page(page, watch, extractor))
+            out.append(read_page(page, watch, extractor, site_boilerplate or {}))
             advance()
     return out
 
 
-def read_page(page: FetchedPage, watch: Watch, extractor: EventExtractor) -> ReadArticle:
+def read_page(
+    page: FetchedPage,
+    watch: Watch,
+    extractor: EventExtractor,
+    site_boilerplate: Mapping[str, frozenset[int]] | None = None,
+) -> ReadArticle:
     """Clean one page, extract its candidate events and fingerprint its text."""
     assert page.html is not None
     article = clean_page(
@@ -44,6 +54,7 @@ def read_page(page: FetchedPage, watch: Watch, extractor: EventExtractor) -> Rea
         source=page.link.source,
         fetched_at=page.fetched_at,
         hint=page.link,
+        site_boilerplate=(site_boilerplate or {}).get(host_of(page.final_url or page.link.url), ()),
     )
     found = extractor.extract(article, watch) if article.page_kind == "article" else []
     return ReadArticle(

@@ -18,6 +18,7 @@ from newswatch.config import Watch
 from newswatch.core import versions
 from newswatch.core.types import BatchOutcome, ReadArticle, RunContext
 from newswatch.domain import CopyMatch, Mention
+from newswatch.extractors.clean_site import page_observation
 from newswatch.extractors.copies import fingerprint_article
 from newswatch.extractors.copy_batch import BatchCopyDetector
 from newswatch.extractors.fingerprint import Fingerprint
@@ -25,6 +26,7 @@ from newswatch.extractors.keyword_watch import StoryItem, resolve_stories
 from newswatch.extractors.resolution import BatchItem, resolve_events
 from newswatch.faults import fault_point
 from newswatch.storage import articles as article_store
+from newswatch.storage import boilerplate as site_boilerplate_store
 from newswatch.storage import copies as copy_store
 from newswatch.storage import events as event_store
 from newswatch.storage import outbox
@@ -120,6 +122,9 @@ def store_batch(read: Sequence[ReadArticle], run: RunContext) -> BatchOutcome:
         outcome.copies_found = sum(1 for m in stored.matches.values() if m.duplicate_of)
         fresh = [r for r in ordered if r.article.article_id in stored.matches]
         outcome.articles_relevant = sum(1 for r in fresh if r.candidates)
+        site_boilerplate_store.save_observations(
+            con, [page_observation(r.article.url, r.article.text) for r in fresh], now
+        )
         fault_point("inside-store")
         # Pages read again: a changed text is a new version whose events are derived again.
         again = [r for r in ordered if r.article.article_id not in stored.matches]
