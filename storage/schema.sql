@@ -242,6 +242,7 @@ CREATE TABLE IF NOT EXISTS reprocess_checkpoints (
     candidates  VARCHAR NOT NULL,       -- JSON list of candidate events
     text        VARCHAR,                -- re-cleaned text (stage clean/all), else NULL
     PRIMARY KEY (job_id, article_id)
+);
 
 -- Boilerplate learned per site (extractors/clean_site.py): how many distinct pages of a
 -- host showed each paragraph fingerprint; one seen on enough pages is the site's template.

@@ -184,3 +184,31 @@ def test_runs_of_different_watches_do_not_block_each_other(tmp_path: Path) -> No
                 ):
                     held.append(f"second {watch}")
     assert held == ["a", "b"]
+
+
+def test_a_database_of_the_first_schema_is_migrated_to_what_a_fresh_one_has(
+    tmp_path: Path,
+) -> None:
+    # tests/fixtures/schema/v1.sql is the schema of the first release (version 1).
+    old = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute((Path(__file__).parent / "fixtures" / "schema" / "v1.sql").read_text())
+    con.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'schema', now())"
+    )
+    con.close()
+    fresh = tmp_path / "fresh.duckdb"
+    assert ensure_schema(old) == ensure_schema(fresh)
+
+    def columns(path: Path) -> set[tuple[str, str, str]]:
+        c = duckdb.connect(str(path), read_only=True)
+        try:
+            rows = c.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'main'"
+            ).fetchall()
+        finally:
+            c.close()
+        return {(t, n, d) for t, n, d in rows}
+
+    assert columns(old) == columns(fresh)
