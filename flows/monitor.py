@@ -14,7 +14,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from prefect.task_runners import TaskRunner
 
 from newswatch.alerts.channels import channels_from_env
 from newswatch.alerts.policy import alerts_for_changes
+from newswatch.clock import RunClock
 from newswatch.config import Watch, load_watch
 from newswatch.domain import (
     Article,
@@ -111,15 +112,22 @@ def select_new_links(
 
 
 @task(name="fetch-pages", cache_policy=NO_CACHE)
-def fetch_batch(links: Sequence[CandidateLink], watch: Watch) -> list[FetchedPage]:
-    """Fetch one batch of pages politely; no database access, so it may run on any worker."""
-    return fetch_pages(links, watch.fetch, user_agent_for(watch))
+def fetch_batch(links: Sequence[CandidateLink], watch: Watch, clock: RunClock) -> list[FetchedPage]:
+    """Fetch one batch of pages politely; no database access, so it may run on any worker.
+
+    Fetch times are put on the run's clock, so a replayed run stores its own time."""
+    pages = fetch_pages(links, watch.fetch, user_agent_for(watch))
+    if not clock.replaying:
+        return pages
+    return [replace(p, fetched_at=clock.restamp(p.fetched_at) or clock.now()) for p in pages]
 
 
-def _record_fetches(pages: Sequence[FetchedPage], db_path: str, run_id: str) -> None:
+def _record_fetches(
+    pages: Sequence[FetchedPage], db_path: str, run_id: str, clock: RunClock
+) -> None:
     """Record every fetch outcome in `fetches`, in the flow process (the one writer)."""
     with write_session(db_path) as con:
-        source_store.save_fetches(con, run_id, pages)
+        source_store.save_fetches(con, run_id, pages, now=clock.now())
     fault_point("after-fetch")
 
 
@@ -161,9 +169,10 @@ def store_batch(
     alerts_enabled: bool,
     first_run: bool,
     channel_names: Sequence[str],
+    clock: RunClock,
 ) -> BatchOutcome:
     """One transaction: articles with copy detection, event resolution, queued alerts."""
-    now = datetime.now(UTC)
+    now = clock.now()
     outcome = BatchOutcome()
     ordered = sorted(
         read,
@@ -216,6 +225,11 @@ def store_batch(
             first_run=first_run,
             published_by_event=_first_report_in_batch(result.mentions, fresh),
             previous_sources_by_event={e.event_id: e.independent_sources for e in existing},
+            now=now,
+            first_reported_by_event=event_store.first_reported_at(
+                con, [c.event.event_id for c in changes]
+            ),
+            latest_report_by_event=_latest_report_in_batch(result.mentions, fresh),
         )
         outcome.alerts_queued = outbox.queue_alerts(con, intents, channel_names, run_id, now)
         fault_point("before-store-commit")
@@ -243,12 +257,33 @@ def _first_report_in_batch(
     return earliest
 
 
+def _latest_report_in_batch(
+    mentions: Sequence[Mention], read: Sequence[ReadArticle]
+) -> dict[str, datetime | None]:
+    """Per event, the publication time of the newest article of this batch that mentions it
+    (None when one of them is undated: an undated report is taken as today's)."""
+    published = {r.article.article_id: r.article.published_at for r in read}
+    latest: dict[str, datetime | None] = {}
+    undated: set[str] = set()
+    for m in mentions:
+        when = published.get(m.article_id)
+        if when is None:
+            undated.add(m.event_id)
+            continue
+        current = latest.get(m.event_id)
+        if current is None or when > current:
+            latest[m.event_id] = when
+    return {**latest, **dict.fromkeys(undated)}
+
+
 @task(name="deliver-alerts", cache_policy=NO_CACHE)
-def deliver_alerts(watch: Watch, db_path: str) -> tuple[int, int]:
+def deliver_alerts(watch: Watch, db_path: str, clock: RunClock) -> tuple[int, int]:
     """Send due outbox rows on every configured channel; returns (sent, failed)."""
     # Runs of one watch are serialised by the run lock, so a claim need not outlive the
     # run that made it: after a crash the next run re-sends at once (lease 0).
-    report = deliver_due_alerts(db_path, channels_from_env(os.environ), watch, lease=timedelta(0))
+    report = deliver_due_alerts(
+        db_path, channels_from_env(os.environ), watch, clock.now(), lease=timedelta(0)
+    )
     return report.sent, report.failed
 
 
@@ -260,6 +295,7 @@ def _read_ahead(
     runner: TaskRunner[Any],
     chunks: Sequence[Sequence[CandidateLink]],
     watch: Watch,
+    clock: RunClock,
 ) -> Iterator[tuple[PrefectFuture[list[FetchedPage]], PrefectFuture[list[ReadArticle]]]]:
     """Submit fetch and clean tasks a few chunks ahead; yield their futures in chunk order.
 
@@ -271,7 +307,9 @@ def _read_ahead(
     previous: PrefectFuture[list[FetchedPage]] | None = None
     for chunk in chunks:
         fetched = runner.submit(
-            fetch_batch, {"links": chunk, "watch": watch}, wait_for=[previous] if previous else None
+            fetch_batch,
+            {"links": chunk, "watch": watch, "clock": clock},
+            wait_for=[previous] if previous else None
         )
         cleaned = runner.submit(clean_and_extract, {"pages": fetched, "watch": watch})
         in_flight.append((fetched, cleaned))
@@ -297,13 +335,19 @@ def _flow_run_id() -> str | None:
     validate_parameters=False,
     task_runner=default_task_runner(),
 )
-def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSummary:
-    """One monitoring pass of the watch in `watch_path`, stored in the DuckDB file `db_path`."""
+def monitor(
+    watch_path: str, db_path: str, alerts_enabled: bool = True, as_of: str | None = None
+) -> RunSummary:
+    """One monitoring pass of the watch in `watch_path`, stored in the DuckDB file `db_path`.
+
+    `as_of` (ISO time) sets the run's clock for a backtest; the wall clock by default.
+    """
     logger = get_run_logger()
     watch = load_watch(watch_path)
+    clock = RunClock.as_of(as_of)
     ensure_schema(db_path)
     started = time.monotonic()
-    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    run_id = f"{clock.now():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     counts = RunCounts()
     new_events: list[str] = []
     with ExitStack() as held:
@@ -316,7 +360,8 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
             return RunSummary(
                 run_id=run_id, watch=watch.name, db_path=db_path, counts=counts, skipped=str(exc)
             )
-        now = datetime.now(UTC)
+        now = clock.now()
+        all_failed = False
         with write_session(db_path) as con:
             abandoned = runs.mark_abandoned_runs(con, watch.name, now)
             first_run = not runs.has_completed_run(con, watch.name, before_run=run_id)
@@ -345,6 +390,8 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
             ]
             for failure in counts.failing_sources:
                 logger.warning("source failed: %s", failure)
+            # Nothing was read: the run must not count as the watch's (silent) first run.
+            all_failed = counts.sources_ok == 0
             counts.links_found = sum(len(r.links) for r in results)
             links = select_new_links(results, db_path, watch.fetch.max_pages_per_run)
             counts.links_new = len(links)
@@ -352,9 +399,9 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
             chunks = _chunks(links, watch.runtime.batch_size)
             # Fetch and clean may run on other workers; storing stays here, in chunk order.
             with task_runner_for(watch.runtime) as runner:
-                for fetched, cleaned in _read_ahead(runner, chunks, watch):
+                for fetched, cleaned in _read_ahead(runner, chunks, watch, clock):
                     pages = fetched.result()
-                    _record_fetches(pages, db_path, run_id)
+                    _record_fetches(pages, db_path, run_id, clock)
                     counts.pages_fetched += sum(1 for p in pages if p.status == "ok")
                     counts.pages_failed += sum(1 for p in pages if p.status == "failed")
                     counts.pages_skipped += sum(1 for p in pages if p.status == "skipped")
@@ -366,6 +413,7 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
                         alerts_enabled=alerts_enabled,
                         first_run=first_run,
                         channel_names=channel_names,
+                        clock=clock,
                     )
                     counts.articles_stored += outcome.articles_stored
                     counts.articles_relevant += outcome.articles_relevant
@@ -383,18 +431,18 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
                     watch.name,
                     results,
                     {s.key: s.kind for s in watch.sources},
-                    datetime.now(UTC),
+                    clock.now(),
                 )
             fault_point("after-source-save")
             if alerts_enabled:
-                counts.alerts_sent, counts.alerts_failed = deliver_alerts(watch, db_path)
+                counts.alerts_sent, counts.alerts_failed = deliver_alerts(watch, db_path, clock)
             fault_point("before-run-finish")
         except Exception as exc:
             with write_session(db_path) as con:
                 runs.finish_run(
                     con,
                     run_id=run_id,
-                    finished_at=datetime.now(UTC),
+                    finished_at=clock.now(),
                     status="failed",
                     counts=counts,
                     error=f"{type(exc).__name__}: {exc}",
@@ -402,7 +450,12 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
             raise
         with write_session(db_path) as con:
             runs.finish_run(
-                con, run_id=run_id, finished_at=datetime.now(UTC), status="completed", counts=counts
+                con,
+                run_id=run_id,
+                finished_at=clock.now(),
+                status="failed" if all_failed else "completed",
+                counts=counts,
+                error=f"every source failed ({counts.sources_failed})" if all_failed else None,
             )
     summary = RunSummary(
         run_id=run_id,
@@ -412,6 +465,8 @@ def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSu
         new_events=new_events,
         seconds=time.monotonic() - started,
         alerts_enabled=alerts_enabled,
+        all_sources_failed=all_failed,
+        as_of=clock.iso() if clock.replaying else None,
     )
     _publish_artifacts(summary)
     logger.info(

@@ -236,3 +236,23 @@ def load_mentions(con: duckdb.DuckDBPyConnection, watch: str) -> list[Mention]:
         [watch],
     ).fetchall()
     return [Mention(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
+
+
+def first_reported_at(
+    con: duckdb.DuckDBPyConnection, event_ids: Sequence[str]
+) -> dict[str, datetime | None]:
+    """Per event, the earliest publication time of any stored article that reports it
+    (None when none of them is dated): when the contact was first news."""
+    ids = list(dict.fromkeys(event_ids))
+    if not ids:
+        return {}
+    rows = con.execute(
+        """
+        SELECT m.event_id, min(a.published_at)
+        FROM event_mentions m LEFT JOIN articles a USING (article_id)
+        WHERE m.event_id IN (SELECT unnest(?::VARCHAR[]))
+        GROUP BY m.event_id
+        """,
+        [ids],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
