@@ -68,10 +68,18 @@ class SlackChannel:
 
     name = "slack"
 
-    def __init__(self, webhook_url: str, *, timeout: httpx.Timeout = SLACK_TIMEOUT) -> None:
+    def __init__(
+        self,
+        webhook_url: str,
+        *,
+        timeout: httpx.Timeout = SLACK_TIMEOUT,
+        name: str = "slack",
+        variable: str = "SLACK_WEBHOOK_URL",
+    ) -> None:
         parts = urlsplit(webhook_url.strip())
         if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ChannelConfigError("SLACK_WEBHOOK_URL is not an http(s) URL")
+            raise ChannelConfigError(f"{variable} is not an http(s) URL")
+        self.name = name
         self._url = webhook_url.strip()
         self._timeout = timeout
         _REDACT.secrets.add(self._url)

@@ -28,9 +28,10 @@ from newswatch.alerts.channels import Channel
 from newswatch.alerts.errors import PermanentDeliveryError, RetryableDeliveryError
 from newswatch.alerts.messages import Deliverable, Digest
 from newswatch.config import Watch
-from newswatch.domain import AlertMessage, stable_id
+from newswatch.domain import AlertMessage, OpsNotice, stable_id
 from newswatch.faults import fault_point
 from newswatch.storage.db import write_session
+from newswatch.storage.health import load_notice
 from newswatch.storage.outbox import (
     OutboxAlert,
     due_alerts,
@@ -259,7 +260,16 @@ def _parcels(
     (their reasons are returned)."""
     loaded: list[tuple[OutboxAlert, AlertMessage]] = []
     unreadable: list[str] = []
+    parcels: list[Parcel] = []
     for row in rows:
+        if row.kind == "ops":  # an operator notice: one message of its own, never digested
+            try:
+                parcels.append(Parcel(row.channel, (row,), load_notice(con, row.event_id)))
+            except LookupError as exc:
+                reason = f"{row.channel}: cannot build the message: {exc}"
+                mark_failed(con, row.alert_id, reason, now)
+                unreadable.append(reason)
+            continue
         try:
             loaded.append((row, load_alert_message(con, row, watch)))
         except (LookupError, ValueError) as exc:
@@ -275,7 +285,6 @@ def _parcels(
         else:
             group = (row.channel, "alert:" + row.alert_id)
         groups.setdefault(group, []).append((row, message))
-    parcels: list[Parcel] = []
     for (channel, key), members in groups.items():
         group_rows = tuple(r for r, _ in members)
         messages = tuple(m for _, m in members)
@@ -292,4 +301,6 @@ def _parcels(
 
 
 def _shown_id(message: Deliverable) -> str:
+    if isinstance(message, OpsNotice):
+        return message.notice_id
     return message.digest_id if isinstance(message, Digest) else message.alert_id

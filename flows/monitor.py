@@ -46,6 +46,12 @@ from newswatch.faults import fault_point
 from newswatch.flows.copies import store_with_copy_detection
 from newswatch.flows.delivery import deliver_due_alerts
 from newswatch.flows.runners import chunks_ahead, default_task_runner, task_runner_for
+from newswatch.flows.source_ops import (
+    announce_source_health,
+    delivery_channels,
+    new_links_by_source,
+    ops_channel_names,
+)
 from newswatch.progress import stage_progress
 from newswatch.report import RunSummary, render_run_markdown, run_table_rows
 from newswatch.sources.fetch import fetch_pages, user_agent_for
@@ -282,7 +288,7 @@ def deliver_alerts(watch: Watch, db_path: str, clock: RunClock) -> tuple[int, in
     # Runs of one watch are serialised by the run lock, so a claim need not outlive the
     # run that made it: after a crash the next run re-sends at once (lease 0).
     report = deliver_due_alerts(
-        db_path, channels_from_env(os.environ), watch, clock.now(), lease=timedelta(0)
+        db_path, delivery_channels(watch, os.environ), watch, clock.now(), lease=timedelta(0)
     )
     return report.sent, report.failed
 
@@ -309,7 +315,7 @@ def _read_ahead(
         fetched = runner.submit(
             fetch_batch,
             {"links": chunk, "watch": watch, "clock": clock},
-            wait_for=[previous] if previous else None
+            wait_for=[previous] if previous else None,
         )
         cleaned = runner.submit(clean_and_extract, {"pages": fetched, "watch": watch})
         in_flight.append((fetched, cleaned))
@@ -393,6 +399,11 @@ def monitor(
             # Nothing was read: the run must not count as the watch's (silent) first run.
             all_failed = counts.sources_ok == 0
             counts.links_found = sum(len(r.links) for r in results)
+            with read_session(db_path) as con:
+                known = article_store.known_link_urls(
+                    con, (link.canonical_url for r in results for link in r.links)
+                )
+            new_by_source = new_links_by_source(results, known)
             links = select_new_links(results, db_path, watch.fetch.max_pages_per_run)
             counts.links_new = len(links)
             channel_names = [c.name for c in channels_from_env(os.environ)]
@@ -433,6 +444,15 @@ def monitor(
                     {s.key: s.kind for s in watch.sources},
                     clock.now(),
                 )
+                if alerts_enabled:  # a backfill announces nothing; the next run will
+                    counts.alerts_queued += announce_source_health(
+                        con,
+                        watch,
+                        run_id,
+                        clock.now(),
+                        new_by_source,
+                        ops_channel_names(watch, os.environ),
+                    )
             fault_point("after-source-save")
             if alerts_enabled:
                 counts.alerts_sent, counts.alerts_failed = deliver_alerts(watch, db_path, clock)

@@ -13,7 +13,9 @@ from typing import Literal
 
 EventType = Literal["call", "meeting", "message", "statement"]
 EventStatus = Literal["planned", "reported", "confirmed", "denied", "cancelled"]
-FetchStatus = Literal["ok", "not_modified", "skipped", "failed"]
+# "unresolved": an aggregator link (Google News) whose publisher URL could not be found;
+# it is recorded in `fetches` and never fetched.
+FetchStatus = Literal["ok", "not_modified", "skipped", "failed", "unresolved"]
 PageKind = Literal["article", "listing", "stub"]
 AlertKind = Literal["new", "update"]
 
@@ -238,6 +240,18 @@ class AlertMessage:
         if self.date_earliest and self.date_latest:
             return f"between {self.date_earliest.isoformat()} and {self.date_latest.isoformat()}"
         return "date unknown"
+
+
+@dataclass(frozen=True)
+class OpsNotice:
+    """A message to the operator: a source broke, went stale, or recovered."""
+
+    notice_id: str
+    watch: str
+    source: str
+    state: Literal["broken", "stale", "recovered"]
+    detail: str
+    created_at: datetime
 
 
 @dataclass
