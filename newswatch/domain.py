@@ -187,6 +187,8 @@ class Mention:
     asserted_by: str | None = None
     # A mention from a near-copy counts as a copy, not as an independent source.
     is_copy: bool = False
+    # The article names the contact as background, not as news: no independent source.
+    historical: bool = False
 
 
 @dataclass(frozen=True)

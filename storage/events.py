@@ -105,12 +105,22 @@ def save_resolution(
         inserted = con.execute(
             """
             INSERT INTO event_mentions
-                (event_id, article_id, evidence, status, asserted_by, is_copy, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+                (event_id, article_id, evidence, status, asserted_by, is_copy, created_at,
+                 historical)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (event_id, article_id) DO NOTHING
             RETURNING event_id
             """,
-            [m.event_id, m.article_id, m.evidence, m.status, m.asserted_by, m.is_copy, now],
+            [
+                m.event_id,
+                m.article_id,
+                m.evidence,
+                m.status,
+                m.asserted_by,
+                m.is_copy,
+                now,
+                m.historical,
+            ],
         ).fetchall()
         added += len(inserted)
     touched = {c.event.event_id for c in result.changes} | {m.event_id for m in result.mentions}
@@ -119,22 +129,34 @@ def save_resolution(
     return added
 
 
+# An article's outlet: the host of its canonical URL without a leading "www." (site names
+# are missing on some pages and spelled differently on others; hosts are not).
+_OUTLET = (
+    "lower(regexp_extract(a.canonical_url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:www\\.)?([^/:?#]+)', 1))"
+)
+
+
 def refresh_source_counts(con: duckdb.DuckDBPyConnection, event_ids: Sequence[str]) -> None:
     """Recount independent sources and copies of events from their mentions.
 
-    A mention counts as a copy when its article is a copy of another *now* (articles.
+    Independent sources are distinct *outlets* whose original (not copied) article
+    reports the contact as news, not as background; two articles of one outlet count
+    once. Copies are the copied articles (wire copies, syndication), counted apart. A
+    mention counts as a copy when its article is a copy of another *now* (articles.
     duplicate_of), so a group whose original changes is recounted right.
     """
     if not event_ids:
         return
     con.execute(
-        """
+        f"""
         UPDATE events SET
             independent_sources = c.independent,
             copies = c.copies
         FROM (
             SELECT m.event_id,
-                   count(*) FILTER (WHERE a.duplicate_of IS NULL) AS independent,
+                   count(DISTINCT {_OUTLET}) FILTER (
+                       WHERE a.duplicate_of IS NULL AND NOT coalesce(m.historical, FALSE)
+                   ) AS independent,
                    count(*) FILTER (WHERE a.duplicate_of IS NOT NULL) AS copies
             FROM event_mentions m LEFT JOIN articles a USING (article_id)
             WHERE m.event_id IN (SELECT unnest(?))
