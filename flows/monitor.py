@@ -45,6 +45,7 @@ from newswatch.extractors.resolution import resolve_events
 from newswatch.faults import fault_point
 from newswatch.flows.copies import store_with_copy_detection
 from newswatch.flows.delivery import deliver_due_alerts
+from newswatch.flows.google_links import resolve_google_links
 from newswatch.flows.runners import chunks_ahead, default_task_runner, task_runner_for
 from newswatch.flows.source_ops import (
     announce_source_health,
@@ -58,6 +59,7 @@ from newswatch.sources.fetch import fetch_pages, user_agent_for
 from newswatch.sources.poll import poll_sources
 from newswatch.storage import articles as article_store
 from newswatch.storage import events as event_store
+from newswatch.storage import google_links as google_store
 from newswatch.storage import outbox, runs
 from newswatch.storage import sources as source_store
 from newswatch.storage.db import ensure_schema, read_session, write_session
@@ -399,6 +401,13 @@ def monitor(
             # Nothing was read: the run must not count as the watch's (silent) first run.
             all_failed = counts.sources_ok == 0
             counts.links_found = sum(len(r.links) for r in results)
+            google = resolve_google_links(results, watch, db_path, clock.now())
+            results = google.results
+            counts.links_unresolved = len(google.unresolved)
+            if google.learned or google.unresolved:
+                with write_session(db_path) as con:
+                    google_store.save_resolutions(con, google.learned, clock.now())
+                    source_store.save_fetches(con, run_id, google.unresolved, now=clock.now())
             with read_session(db_path) as con:
                 known = article_store.known_link_urls(
                     con, (link.canonical_url for r in results for link in r.links)

@@ -245,6 +245,16 @@ class AlertMessage:
 
 
 @dataclass(frozen=True)
+class LinkResolution:
+    """An aggregator's article id (Google News) and the publisher URL it stands for, or
+    why it could not be found."""
+
+    token: str
+    url: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class OpsNotice:
     """A message to the operator: a source broke, went stale, or recovered."""
 
@@ -264,6 +274,8 @@ class RunCounts:
     sources_failed: int = 0
     links_found: int = 0
     links_new: int = 0
+    # Aggregator links whose publisher URL could not be found (recorded in `fetches`).
+    links_unresolved: int = 0
     pages_fetched: int = 0
     pages_failed: int = 0
     pages_skipped: int = 0

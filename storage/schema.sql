@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS runs (
     sources_failed      INTEGER DEFAULT 0,
     links_found         INTEGER DEFAULT 0,
     links_new           INTEGER DEFAULT 0,
+    links_unresolved    INTEGER DEFAULT 0,      -- aggregator links with no publisher URL
     pages_fetched       INTEGER DEFAULT 0,
     pages_failed        INTEGER DEFAULT 0,
     pages_skipped       INTEGER DEFAULT 0,

@@ -9,3 +9,5 @@ CREATE TABLE IF NOT EXISTS google_news_links (
     first_seen_at   TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL
 );
+
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS links_unresolved INTEGER DEFAULT 0;
