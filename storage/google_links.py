@@ -36,6 +36,8 @@ def save_resolutions(
     con: duckdb.DuckDBPyConnection, resolutions: Sequence[LinkResolution], now: datetime
 ) -> None:
     """Upsert what this run learned: a URL for good, or one more failed attempt."""
+    if not resolutions:
+        return
     con.executemany(
         """
         INSERT INTO google_news_links AS g

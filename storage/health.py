@@ -77,6 +77,8 @@ def save_health(
 ) -> None:
     """Record the state now announced for sources whose state changed."""
     changed = [v for v in verdicts if v.changed]
+    if not changed:
+        return
     con.executemany(
         "UPDATE sources SET health = ?, health_changed_at = ? WHERE watch = ? AND source = ?",
         [[v.health, now, watch, v.source] for v in changed],
