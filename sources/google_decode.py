@@ -145,7 +145,11 @@ def parse_batchexecute(text: str) -> dict[str, LinkResolution]:
     if not rows:
         raise ValueError("not a batchexecute answer: no rows")
     out: dict[str, LinkResolution] = {}
+    refused: list[object] = []
     for row in rows:
+        if isinstance(row, list) and row and row[0] == "er":
+            refused.append(row[5] if len(row) > 5 else None)
+            continue
         if not (isinstance(row, list) and len(row) >= 3 and row[0] == "wrb.fr"):
             continue
         if len(row) > 1 and row[1] not in ("Fbv4je", None):
@@ -171,6 +175,8 @@ def parse_batchexecute(text: str) -> dict[str, LinkResolution]:
             out[request_id] = LinkResolution("", answer[1])
         else:
             out[request_id] = LinkResolution("", None, "decoder answer holds no URL")
+    if not out and refused:
+        raise ValueError(f"Google refused the request (error {json.dumps(refused[0])})")
     return out
 
 

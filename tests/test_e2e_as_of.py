@@ -65,7 +65,11 @@ class _Site:
     def _feed(self, request: Request) -> Reply:
         if self.feed is None:
             return Reply(503, b"Service Unavailable", {"Content-Type": "text/plain"})
-        body = (FIXTURES / self.feed).read_bytes().replace(b"http://HOST", self.server.base_url.encode())
+        body = (
+            (FIXTURES / self.feed)
+            .read_bytes()
+            .replace(b"http://HOST", self.server.base_url.encode())
+        )
         return Reply(200, body, {"Content-Type": "application/rss+xml"})
 
 
@@ -178,9 +182,9 @@ def test_outage_then_backlog_then_fresh_news_alerts_exactly_once_per_fresh_conta
     site.feed = "feed-old-news.xml"
     old = _run(home, watch, db, "2025-10-21T12:00Z", env)
     assert old.returncode == 0, old.stderr[-3000:]
-    assert _rows(
-        db, "SELECT kind, day, status FROM contacts WHERE kind = 'meeting'"
-    ) == [("meeting", "2025-08-15", "confirmed")]
+    assert _rows(db, "SELECT kind, day, status FROM contacts WHERE kind = 'meeting'") == [
+        ("meeting", "2025-08-15", "confirmed")
+    ]
     assert _rows(db, "SELECT count(*) FROM alerts WHERE kind = 'new'") == [(0,)]
     assert "New contact" not in old.stdout
     assert len(slack_received) == 2 and len(inbox.messages) == 2
