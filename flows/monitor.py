@@ -120,22 +120,24 @@ def select_new_links(
 
 
 @task(name="fetch-pages", cache_policy=NO_CACHE)
-def fetch_batch(links: Sequence[CandidateLink], watch: Watch, clock: RunClock) -> list[FetchedPage]:
+def fetch_batch(
+    links: Sequence[CandidateLink], watch: Watch, clock: RunClock | None = None
+) -> list[FetchedPage]:
     """Fetch one batch of pages politely; no database access, so it may run on any worker.
 
     Fetch times are put on the run's clock, so a replayed run stores its own time."""
     pages = fetch_pages(links, watch.fetch, user_agent_for(watch))
-    if not clock.replaying:
+    if clock is None or not clock.replaying:
         return pages
     return [replace(p, fetched_at=clock.restamp(p.fetched_at) or clock.now()) for p in pages]
 
 
 def _record_fetches(
-    pages: Sequence[FetchedPage], db_path: str, run_id: str, clock: RunClock
+    pages: Sequence[FetchedPage], db_path: str, run_id: str, clock: RunClock | None = None
 ) -> None:
     """Record every fetch outcome in `fetches`, in the flow process (the one writer)."""
     with write_session(db_path) as con:
-        source_store.save_fetches(con, run_id, pages, now=clock.now())
+        source_store.save_fetches(con, run_id, pages, now=(clock or RunClock.wall()).now())
     fault_point("after-fetch")
 
 
@@ -177,10 +179,10 @@ def store_batch(
     alerts_enabled: bool,
     first_run: bool,
     channel_names: Sequence[str],
-    clock: RunClock,
+    clock: RunClock | None = None,
 ) -> BatchOutcome:
     """One transaction: articles with copy detection, event resolution, queued alerts."""
-    now = clock.now()
+    now = (clock or RunClock.wall()).now()
     outcome = BatchOutcome()
     ordered = sorted(
         read,
