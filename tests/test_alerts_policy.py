@@ -172,9 +172,7 @@ NOW = datetime(2025, 10, 20, 12, tzinfo=UTC)
 
 def test_a_contact_first_reported_within_max_age_alerts_as_new() -> None:
     fresh = datetime(2025, 10, 17, 12, 1, tzinfo=UTC)  # 71 h 59 min before the run's clock
-    intents = decide(
-        [change(stored_event("ev"))], now=NOW, first_reported_by_event={"ev": fresh}
-    )
+    intents = decide([change(stored_event("ev"))], now=NOW, first_reported_by_event={"ev": fresh})
     assert intents == [AlertIntent("ev", "new", "confirmed")]
 
 

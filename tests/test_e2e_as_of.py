@@ -110,8 +110,18 @@ def _run(home: Path, watch: Path, db: Path, as_of: str, env: dict[str, str]):  #
     full_env = {**os.environ, "NEWSWATCH_HOME": str(home), **env}
     full_env.pop("NEWSWATCH_APPRISE_URLS", None)
     return subprocess.run(
-        [sys.executable, "-m", "newswatch", "run", "--watch", str(watch), "--db", str(db)]
-        + ["--as-of", as_of],
+        [
+            sys.executable,
+            "-m",
+            "newswatch",
+            "run",
+            "--watch",
+            str(watch),
+            "--db",
+            str(db),
+            "--as-of",
+            as_of,
+        ],
         capture_output=True,
         text=True,
         env=full_env,

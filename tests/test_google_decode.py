@@ -9,6 +9,7 @@ answering `garturlres` rows or errors. Publisher pages come from a second loopba
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import subprocess
@@ -192,7 +193,7 @@ def test_the_request_body_is_the_garturlreq_envelope_googles_client_sends() -> N
     body = batchexecute_body([("0", PLAIN_ID, "1762250000", "AZ5r3eSIG")])
     envelopes = json.loads(parse_qs(body.decode())["f.req"][0])
     assert [e[0] for e in envelopes[0]] == ["Fbv4je"]
-    rpc, inner, nothing, request_id = envelopes[0][0]
+    _rpc, inner, nothing, request_id = envelopes[0][0]
     assert (nothing, request_id) == (None, "0")
     name, context, token, timestamp, signature = json.loads(inner)
     assert (name, token, timestamp, signature) == ("garturlreq", PLAIN_ID, 1762250000, "AZ5r3eSIG")
@@ -263,7 +264,7 @@ def test_requests_to_google_are_paced_by_the_sources_interval(google: FakeGoogle
     resolve(google, [PLAIN_ID, DECODER_ERROR_ID], interval=0.3)
     starts = [t for t, _ in google.times]
     assert len(starts) == 3  # two article pages, one POST
-    assert all(b - a >= 0.28 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a >= 0.28 for a, b in itertools.pairwise(starts))
 
 
 # -- in the real run -------------------------------------------------------------------

@@ -29,13 +29,10 @@ def test_a_source_silent_longer_than_six_usual_intervals_is_stale_once() -> None
     verdict = assess(history, NOW, OPS)
     assert (verdict.health, verdict.changed, verdict.notice_state) == ("stale", True, "stale")
     assert verdict.detail == (
-        "no new link for 13 h; it usually brings new links every 2 h "
-        "(stale after 6x, 12 h)"
+        "no new link for 13 h; it usually brings new links every 2 h (stale after 6x, 12 h)"
     )
     # Announced already: no second notice while it stays silent.
-    assert not assess(
-        SourceHistory("feed", 0, "stale", history.news_times), NOW, OPS
-    ).changed
+    assert not assess(SourceHistory("feed", 0, "stale", history.news_times), NOW, OPS).changed
 
 
 def test_a_quiet_spell_within_the_threshold_is_healthy() -> None:
