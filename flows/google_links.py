@@ -49,8 +49,12 @@ def _publisher_link(link: CandidateLink, url: str) -> CandidateLink | None:
 def resolve_google_links(
     results: Sequence[SourceResult], watch: Watch, db_path: str, now: datetime
 ) -> ResolvedResults:
-    """Resolve every Google article link of the watch's Google News sources."""
-    sources = {s.key: s for s in watch.sources if s.kind == "google_news"}
+    """Resolve every Google article link of the watch's sources.
+
+    A Google News source's links are looked for on its `google_host`; any other source
+    (a feed that relays Google News) on news.google.com.
+    """
+    sources = {s.key: s for s in watch.sources}
     wanted: dict[str, list[tuple[str, CandidateLink]]] = {}
     for result in results:
         source = sources.get(result.source)

@@ -50,6 +50,11 @@ def render_run_markdown(summary: RunSummary) -> str:
         "|---|---|",
         f"| sources ok / failed | {c.sources_ok} / {c.sources_failed} |",
         f"| links found / new | {c.links_found} / {c.links_new} |",
+        *(
+            [f"| Google News links not resolved | {c.links_unresolved} |"]
+            if c.links_unresolved
+            else []
+        ),
         f"| pages fetched / failed / skipped | {c.pages_fetched} / {c.pages_failed} / {c.pages_skipped} |",
         f"| articles stored / relevant | {c.articles_stored} / {c.articles_relevant} |",
         f"| copies found | {c.copies_found} |",
