@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -66,3 +69,18 @@ def test_a_replay_clock_starts_at_as_of_and_advances_with_the_wall_clock() -> No
     wall = clock.wall_origin + timedelta(seconds=5)
     assert clock.restamp(wall) == datetime(2025, 10, 20, 12, 0, 5, tzinfo=UTC)
     assert clock.iso() == "2025-10-20T12:00:00+00:00"
+
+
+def test_run_and_eval_refuse_a_bad_as_of_with_exit_2_and_one_line(tmp_path: Path) -> None:
+    for command in (["run", "--db", str(tmp_path / "x.duckdb")], ["eval", str(tmp_path)]):
+        result = subprocess.run(
+            [sys.executable, "-m", "newswatch", *command, "--as-of", "next tuesday"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [
+            "newswatch: error: --as-of: not a time: 'next tuesday' (expected e.g. 2025-10-20T12:00Z)"
+        ]
+        assert not (tmp_path / "x.duckdb").exists()
