@@ -9,6 +9,7 @@ from rich.table import Table
 
 from newswatch.storage.db import read_session, write_session
 from newswatch.storage.events import event_summaries
+from newswatch.storage.health import notice_summaries
 from newswatch.storage.outbox import list_alerts, reset_failed
 
 _STATUS_STYLE = {"sent": "green", "pending": "yellow", "failed": "red"}
@@ -20,7 +21,8 @@ def list_outbox(
     """Print the outbox (newest first); returns the exit code."""
     with read_session(db_path) as con:
         rows = list_alerts(con, status=status)
-        summaries = event_summaries(con, [r.event_id for r in rows])
+        summaries = event_summaries(con, [r.event_id for r in rows if r.kind != "ops"])
+        summaries.update(notice_summaries(con, [r.event_id for r in rows if r.kind == "ops"]))
     table = Table(title=f"{len(rows)} alert(s)", title_justify="left")
     for col in ("created", "channel", "kind", "status", "tries", "event", "id", "error"):
         table.add_column(col, overflow="fold")

@@ -145,3 +145,16 @@ def load_notice(con: duckdb.DuckDBPyConnection, notice_id: str) -> OpsNotice:
     if row is None:
         raise LookupError(f"ops notice {notice_id} is not in the database")
     return OpsNotice(row[0], row[1], row[2], row[3], row[4], row[5])
+
+
+def notice_summaries(con: duckdb.DuckDBPyConnection, notice_ids: Sequence[str]) -> dict[str, str]:
+    """notice_id → 'stale: <source>', for listings of the outbox."""
+    ids = list(dict.fromkeys(notice_ids))
+    if not ids:
+        return {}
+    rows = con.execute(
+        "SELECT notice_id, state || ': ' || source FROM ops_notices "
+        "WHERE notice_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}

@@ -3,10 +3,12 @@ delivered through the outbox once; and independent sources counted as outlets.""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+from rich.console import Console
 
 from newswatch.alerts.channels import ops_channels
 from newswatch.alerts.email import build_email
@@ -15,6 +17,7 @@ from newswatch.config import parse_watch
 from newswatch.domain import OpsNotice, SourceResult
 from newswatch.flows.delivery import deliver_due_alerts
 from newswatch.flows.source_ops import announce_source_health
+from newswatch.outbox_cli import list_outbox
 from newswatch.storage import sources as source_store
 from newswatch.storage.db import write_session
 from newswatch.storage.events import refresh_source_counts
@@ -188,3 +191,14 @@ def test_independent_sources_are_distinct_outlets_reporting_the_contact_as_news(
         ).fetchone()
     # gazette (twice) and herald; the background mention and the wire copy apart.
     assert counts == (2, 1)
+
+
+def test_the_outbox_listing_names_the_source_of_an_ops_notice(tmp_path: Path) -> None:
+    db = make_db(tmp_path)
+    poll(db, 1, START, new_links=1)
+    poll(db, 2, START + timedelta(hours=1), status="failed")
+    poll(db, 3, START + timedelta(hours=2), status="failed")
+    out = io.StringIO()
+    assert list_outbox(db, console=Console(file=out, width=200)) == 0
+    listing = out.getvalue()
+    assert listing.count("broken: wire") == 2 and listing.count(" ops ") == 2
