@@ -32,9 +32,10 @@ class AppriseChannel:
 
     name = "apprise"
 
-    def __init__(self, urls: Sequence[str]) -> None:
+    def __init__(self, urls: Sequence[str], *, name: str = "apprise") -> None:
         if not urls:
             raise ChannelConfigError("NEWSWATCH_APPRISE_URLS names no URL")
+        self.name = name
         self._urls = tuple(urls)
 
     def __repr__(self) -> str:

@@ -27,7 +27,12 @@ __all__ = [
     "PermanentDeliveryError",
     "RetryableDeliveryError",
     "channels_from_env",
+    "ops_channels",
 ]
+
+# The separate operator channels (`[ops] notify = "ops"`), named apart in the outbox.
+OPS_SLACK_VARIABLE = "NEWSWATCH_OPS_SLACK_WEBHOOK_URL"
+OPS_APPRISE_VARIABLE = "NEWSWATCH_OPS_APPRISE_URLS"
 
 
 @runtime_checkable
@@ -62,4 +67,22 @@ def channels_from_env(env: Mapping[str, str]) -> list[Channel]:
     apprise_urls = env.get("NEWSWATCH_APPRISE_URLS", "").strip()
     if apprise_urls:
         channels.append(AppriseChannel(split_apprise_urls(apprise_urls)))
+    return channels
+
+
+def ops_channels(notify: str, env: Mapping[str, str]) -> list[Channel]:
+    """Where operator notices go: the alert channels ("alerts"), the console plus the
+    channels of NEWSWATCH_OPS_SLACK_WEBHOOK_URL / NEWSWATCH_OPS_APPRISE_URLS ("ops"), or
+    nowhere ("off")."""
+    if notify == "off":
+        return []
+    if notify == "alerts":
+        return channels_from_env(env)
+    channels: list[Channel] = [ConsoleChannel()]
+    webhook = env.get(OPS_SLACK_VARIABLE, "").strip()
+    if webhook:
+        channels.append(SlackChannel(webhook, name="ops-slack", variable=OPS_SLACK_VARIABLE))
+    apprise_urls = env.get(OPS_APPRISE_VARIABLE, "").strip()
+    if apprise_urls:
+        channels.append(AppriseChannel(split_apprise_urls(apprise_urls), name="ops-apprise"))
     return channels

@@ -25,6 +25,7 @@ from newswatch.alerts.errors import (
 )
 from newswatch.alerts.messages import Deliverable, Digest
 from newswatch.alerts.render import render_html, render_subject, render_text
+from newswatch.domain import OpsNotice
 
 # A mail server answers each command within seconds; 20 s allows a slow greeting.
 SMTP_TIMEOUT = 20.0
@@ -96,7 +97,9 @@ def build_email(item: Deliverable, sender: str, recipients: Sequence[str]) -> Em
     mail["To"] = ", ".join(recipients)
     mail["Date"] = formatdate(localtime=False, usegmt=True)
     mail["Auto-Submitted"] = "auto-generated"
-    if isinstance(item, Digest):
+    if isinstance(item, OpsNotice):
+        mail["Message-ID"] = message_id_header(item.notice_id)
+    elif isinstance(item, Digest):
         mail["Message-ID"] = message_id_header(item.digest_id)
     else:
         mail["Message-ID"] = message_id_header(item.alert_id)

@@ -1,11 +1,12 @@
-"""What a channel sends: one alert, or a digest of several in one message."""
+"""What a channel sends: one alert, a digest of several in one message, or an operator
+notice about a source."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-from newswatch.domain import AlertMessage
+from newswatch.domain import AlertMessage, OpsNotice
 
 DigestReason = Literal["digest", "first_run"]
 
@@ -21,4 +22,4 @@ class Digest:
     reason: DigestReason = "digest"
 
 
-Deliverable = AlertMessage | Digest
+Deliverable = AlertMessage | Digest | OpsNotice

@@ -5,13 +5,17 @@ time its status moves while it is alert-worthy (`update`). Alert-worthy means: a
 watch alerts on, a status the policy lists, not history, dated to the day (unless the
 watch sets `[alerts] undated = true`), and reported by at least `min_independent_sources`
 independent sources.
+
+The age guard: a backlog is not news. A `new` alert needs the contact's first report to
+be at most `max_age_hours` old by the run's clock, an `update` needs the newest report of
+the batch to be; older ones are stored (and shown in reports), never alerted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from newswatch.config import AlertPolicy
@@ -44,6 +48,9 @@ def alerts_for_changes(
     first_run: bool,
     published_by_event: Mapping[str, datetime | None] | None = None,
     previous_sources_by_event: Mapping[str, int] | None = None,
+    now: datetime | None = None,
+    first_reported_by_event: Mapping[str, datetime | None] | None = None,
+    latest_report_by_event: Mapping[str, datetime | None] | None = None,
 ) -> list[AlertIntent]:
     """The alerts a batch of event changes calls for, in the order of `changes`.
 
@@ -52,11 +59,19 @@ def alerts_for_changes(
     when the extractor did not flag it. `previous_sources_by_event` (event_id → independent
     sources before the batch) lets an event that reaches `min_independent_sources` now
     alert as `new`; without it, only new events and status moves alert.
+
+    With `now` (the run's clock), the age guard applies: `first_reported_by_event` (event_id
+    → earliest publication of any article reporting it, stored ones included) gates `new`,
+    `latest_report_by_event` (→ newest publication in the batch) gates `update`. An
+    unknown time counts as recent: an undated report is usually today's.
     """
     if not alerts_enabled:
         return []
     published = published_by_event or {}
     previous_sources = previous_sources_by_event or {}
+    first_reported = first_reported_by_event or {}
+    latest_report = latest_report_by_event or {}
+    max_age = timedelta(hours=policy.max_age_hours)
     intents: list[AlertIntent] = []
     for change in changes:
         event = change.event
@@ -66,8 +81,11 @@ def alerts_for_changes(
             continue
         was_worthy = not change.is_new and _was_worthy(change, policy, previous_sources)
         if not was_worthy:
-            intents.append(AlertIntent(event.event_id, "new", event.status))
+            if _recent(first_reported.get(event.event_id), now, max_age):
+                intents.append(AlertIntent(event.event_id, "new", event.status))
         elif change.previous_status is not None and change.previous_status != event.status:
+            if not _recent(latest_report.get(event.event_id), now, max_age):
+                continue
             intents.append(
                 AlertIntent(event.event_id, "update", event.status, change.previous_status)
             )
@@ -79,6 +97,13 @@ def alerts_for_changes(
     covered = tuple(intent.event_id for intent in intents)
     digest_id = stable_id("first-run-summary", *sorted(covered))
     return [AlertIntent(digest_id, "summary", None, None, covered)]
+
+
+def _recent(reported: datetime | None, now: datetime | None, max_age: timedelta) -> bool:
+    """Reported within `max_age` of the run's `now` (unknown times count as recent)."""
+    if now is None or reported is None:
+        return True
+    return now - reported <= max_age
 
 
 def _is_news(

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from newswatch.alerts.messages import Deliverable, Digest
-from newswatch.domain import AlertMessage
+from newswatch.domain import AlertMessage, OpsNotice
 
 # Cut-offs keep a message readable and inside Slack's limits (header 150 characters,
 # section text 3000, 50 blocks per message).
@@ -114,6 +114,8 @@ def feedback_text(event_id: str) -> str:
 
 def render_subject(item: Deliverable) -> str:
     """An email subject: one line, no CR/LF, bounded length."""
+    if isinstance(item, OpsNotice):
+        return clean_line(f"[newswatch {item.watch}] {ops_headline(item)}", MAX_SUBJECT_CHARS)
     if isinstance(item, Digest):
         return clean_line(f"[newswatch {item.watch}] {_digest_title(item)}", MAX_SUBJECT_CHARS)
     m = item
@@ -137,11 +139,34 @@ def _shown_sources(message: AlertMessage) -> tuple[list[tuple[str, str | None, b
     return shown, max(0, total - len(shown))
 
 
+OPS_LABELS = {"broken": "Source broken", "stale": "Source stale", "recovered": "Source recovered"}
+
+
+def ops_headline(notice: OpsNotice) -> str:
+    """'Source broken: google_news:Trump Putin'."""
+    return f"{OPS_LABELS[notice.state]}: {clean_line(notice.source, 120)}"
+
+
+def _ops_lines(notice: OpsNotice) -> list[str]:
+    return [
+        ops_headline(notice),
+        clean_line(notice.detail, MAX_EVIDENCE_CHARS),
+        f"Since {notice.created_at:%Y-%m-%d %H:%M} UTC. Health of every source: "
+        'newswatch query "SELECT * FROM source_health"',
+    ]
+
+
+def _ops_footer(notice: OpsNotice) -> str:
+    return f"newswatch {clean_line(notice.watch, 60)} · ops notice {notice.notice_id}"
+
+
 # -- plain text (console, Apprise, the email's text part) ------------------------------
 
 
 def render_text(item: Deliverable) -> str:
     """The plain-text rendering, several lines."""
+    if isinstance(item, OpsNotice):
+        return "\n".join([*_ops_lines(item), _ops_footer(item)])
     if isinstance(item, Digest):
         parts = [f"{_digest_title(item)} ({item.watch})"]
         for m in item.items[:MAX_DIGEST_ITEMS]:
@@ -237,6 +262,8 @@ def _slack_sources(m: AlertMessage) -> str:
 
 def render_slack(item: Deliverable) -> dict[str, Any]:
     """An incoming-webhook payload: fallback `text` plus Block Kit `blocks`."""
+    if isinstance(item, OpsNotice):
+        return _slack_ops(item)
     if isinstance(item, Digest):
         return _slack_digest(item)
     m = item
@@ -269,6 +296,19 @@ def render_slack(item: Deliverable) -> dict[str, Any]:
     return {"text": e(clean_line(fallback, MAX_LINE_CHARS)), "blocks": blocks}
 
 
+def _slack_ops(n: OpsNotice) -> dict[str, Any]:
+    e = slack_escape
+    head, *rest = _ops_lines(n)
+    return {
+        "text": e(clean_line(f"{head} [{n.notice_id}]")),
+        "blocks": [
+            {"type": "header", "text": _plain(head)},
+            {"type": "section", "text": _mrkdwn(_fit_lines([e(line) for line in rest]))},
+            {"type": "context", "elements": [_mrkdwn(e(_ops_footer(n)))]},
+        ],
+    }
+
+
 def _slack_digest(d: Digest) -> dict[str, Any]:
     e = slack_escape
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(_digest_title(d))}]
@@ -293,7 +333,11 @@ def _slack_digest(d: Digest) -> dict[str, Any]:
 
 def render_html(item: Deliverable) -> str:
     """The HTML part of an email: every piece of text escaped, http(s) links only."""
-    if isinstance(item, Digest):
+    if isinstance(item, OpsNotice):
+        head, *rest = _ops_lines(item)
+        body = [f"<h2>{html.escape(head)}</h2>"] + [f"<p>{html.escape(r)}</p>" for r in rest]
+        footer = _ops_footer(item)
+    elif isinstance(item, Digest):
         body = [f"<h2>{html.escape(_digest_title(item))}</h2>"]
         for m in item.items[:MAX_DIGEST_ITEMS]:
             body.append(_html_alert(m, level="h3"))

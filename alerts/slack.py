@@ -72,17 +72,25 @@ for _name in ("httpx", "httpcore"):
 class SlackChannel:
     """Posts alerts to one Slack incoming webhook, through the HTTP layer.
 
-    No retries here: the outbox (flows/delivery.py) retries a message across attempts
+    No retries here: the outbox (newswatch/core/delivery.py) retries a message across attempts
     and runs, honouring the Retry-After this channel reports. Private addresses are
     allowed: the webhook is the operator's setting, not a URL read from the news.
     """
 
     name = "slack"
 
-    def __init__(self, webhook_url: str, *, timeout: float = SLACK_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        webhook_url: str,
+        *,
+        timeout: float = SLACK_TIMEOUT_SECONDS,
+        name: str = "slack",
+        variable: str = "SLACK_WEBHOOK_URL",
+    ) -> None:
         parts = urlsplit(webhook_url.strip())
         if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ChannelConfigError("SLACK_WEBHOOK_URL is not an http(s) URL")
+            raise ChannelConfigError(f"{variable} is not an http(s) URL")
+        self.name = name
         self._url = webhook_url.strip()
         self._policy = HttpPolicy(
             user_agent="newswatch",

@@ -109,10 +109,14 @@ def resolve_events(
                     status=candidate.status,
                     asserted_by=candidate.asserted_by,
                     is_copy=is_copy,
+                    historical=candidate.historical,
                 )
             elif candidate.evidence and candidate.evidence not in previous.evidence:
                 mentions[key] = replace(
-                    previous, evidence=previous.evidence + " " + candidate.evidence
+                    previous,
+                    evidence=previous.evidence + " " + candidate.evidence,
+                    # News if any of the article's claims about it is news.
+                    historical=previous.historical and candidate.historical,
                 )
     changes: list[EventChange] = []
     for item in touched:

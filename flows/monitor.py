@@ -15,6 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 
+from newswatch.clock import RunClock
 from newswatch.config import load_watch
 from newswatch.core import run_watch
 from newswatch.flows.runners import default_task_runner
@@ -57,14 +58,20 @@ def _flow_run_id() -> str | None:
     validate_parameters=False,
     task_runner=default_task_runner(),
 )
-def monitor(watch_path: str, db_path: str, alerts_enabled: bool = True) -> RunSummary:
-    """One monitoring pass of the watch in `watch_path`, stored in the DuckDB file `db_path`."""
+def monitor(
+    watch_path: str, db_path: str, alerts_enabled: bool = True, as_of: str | None = None
+) -> RunSummary:
+    """One monitoring pass of the watch in `watch_path`, stored in the DuckDB file `db_path`.
+
+    `as_of` (ISO time) sets the run's clock for a backtest; the wall clock by default.
+    """
     logger = get_run_logger()
     watch = load_watch(watch_path)
     summary = run_watch(
         watch,
         db_path,
         alerts_enabled=alerts_enabled,
+        clock=RunClock.as_of(as_of),
         run_stage=run_as_task,
         logger=logger,
         flow_run_id=_flow_run_id(),

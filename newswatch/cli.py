@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newswatch.clock import ClockError, parse_as_of
 from newswatch.config import WatchError, load_watch
 from newswatch.output import FORMATS, DateInputError, format_rows, parse_day
 from newswatch.runtime import (
@@ -31,6 +32,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CONFIG = 2
 EXIT_BUSY = 3
+# Every source of the watch failed: nothing was read (cron must not see success).
+EXIT_SOURCES_FAILED = 4
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> int:
@@ -45,7 +48,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     """One monitoring pass as a Prefect flow run (temporary API, no server needed)."""
     try:
         load_watch(args.watch)  # fail fast, before Prefect starts and before any database
-    except WatchError as exc:
+        as_of = _as_of_option(args.as_of)
+    except (WatchError, ClockError) as exc:
         return _fail(str(exc), EXIT_CONFIG)
     configure_prefect_env()
     from newswatch.flows.monitor import monitor
@@ -65,6 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 watch_path=str(args.watch),
                 db_path=str(args.db),
                 alerts_enabled=not args.no_alerts,
+                as_of=as_of,
             )
     except PrefectServerError as exc:
         return _fail(str(exc))
@@ -77,7 +82,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if summary.skipped:
         return _fail(summary.skipped, EXIT_BUSY)
     print(render_run_summary(summary, args.format))
+    if summary.all_sources_failed:
+        failing = "; ".join(summary.counts.failing_sources)
+        return _fail(
+            f"every source of {summary.watch} failed, nothing was read: {failing}",
+            EXIT_SOURCES_FAILED,
+        )
     return EXIT_OK
+
+
+def _as_of_option(value: str | None) -> str | None:
+    """`--as-of` checked and normalised to ISO (raises ClockError with one line)."""
+    return parse_as_of(value).isoformat() if value else None
 
 
 def render_run_summary(summary: RunSummary, fmt: str) -> str:
@@ -230,8 +246,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from newswatch.serve import PrefectServerError, temporary_prefect_api
 
     try:
+        as_of = _as_of_option(args.as_of)
+    except ClockError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    try:
         with temporary_prefect_api():
-            return run_eval(Path(args.corpus), db_path=args.db, watch_file=args.watch)
+            return run_eval(Path(args.corpus), db_path=args.db, watch_file=args.watch, as_of=as_of)
     except WatchError as exc:
         return _fail(str(exc), EXIT_CONFIG)
     except PrefectServerError as exc:
@@ -291,6 +311,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    def as_of_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--as-of",
+            metavar="TIME",
+            help="run as of TIME (e.g. 2025-10-20T12:00Z): the run's clock for every 'now' "
+            "and the age guard on alerts (default: the wall clock)",
+        )
+
     def db_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--db",
@@ -304,7 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Run one monitoring pass of a watch as a Prefect flow run on Prefect's temporary API. "
             "Exits 0 when the run finished, even if some sources failed (they are reported); "
-            "2 for a bad watch file; 3 when another run of the watch holds the database."
+            "2 for a bad watch file or --as-of; 3 when another run of the watch holds the "
+            "database; 4 when every source failed (nothing was read)."
         ),
     )
     p.add_argument(
@@ -316,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-alerts", action="store_true", help="backfill: store events, queue and send no alert"
     )
+    as_of_option(p)
     p.set_defaults(func=cmd_run)
     format_option(p)
 
@@ -424,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="watch whose actors are used (default: the bundled trump-putin watch)",
     )
+    as_of_option(p)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(

@@ -68,6 +68,10 @@ class Source(_Strict):
     # GDELT timespan ("1d", "3h", "1w").
     timespan: str = "1d"
     max_records: int = Field(default=75, ge=1, le=250)
+    # Google News only: where Google's feed, article pages and link decoder live (tests
+    # point it at loopback), and the pause between requests to it while resolving links.
+    google_host: str = "https://news.google.com"
+    google_interval_seconds: float = Field(default=1.0, ge=0)
 
     @model_validator(mode="after")
     def _url_or_query(self) -> Source:
@@ -75,6 +79,8 @@ class Source(_Strict):
             raise ValueError(f"a {self.kind} source needs a url")
         if self.kind in ("google_news", "gdelt") and not (self.query or self.url):
             raise ValueError(f"a {self.kind} source needs a query (or a url)")
+        if not self.google_host.startswith(("http://", "https://")):
+            raise ValueError("google_host must be an http(s) URL")
         return self
 
     @property
@@ -100,6 +106,25 @@ class AlertPolicy(_Strict):
     max_attempts: int = Field(default=5, ge=1)
     # When a user marks an alerted event wrong, tell the channels that announced it.
     retractions: bool = False
+    # A contact is alerted as `new` only when its first report is at most this old by the
+    # run's clock (`--as-of` sets it): a backlog is not news. Older contacts are stored.
+    max_age_hours: float = Field(default=72.0, gt=0)
+
+
+class OpsConfig(_Strict):
+    """Messages to the operator about the watch's sources (not about contacts)."""
+
+    # "alerts": on the alert channels; "ops": on the channels NEWSWATCH_OPS_SLACK_WEBHOOK_URL
+    # and NEWSWATCH_OPS_APPRISE_URLS set (and the console); "off": none.
+    notify: Literal["alerts", "ops", "off"] = "alerts"
+    # A source is broken after this many failed polls in a row.
+    broken_after_failures: int = Field(default=3, ge=1)
+    # A source is stale when it brought no new link for longer than `stale_factor` times
+    # its usual interval between new links (learned from its history), and at least
+    # `stale_min_hours`; judged once it has `stale_min_history` such intervals.
+    stale_factor: float = Field(default=6.0, gt=1)
+    stale_min_hours: float = Field(default=6.0, ge=0)
+    stale_min_history: int = Field(default=3, ge=1)
 
 
 class EventsConfig(_Strict):
@@ -224,6 +249,7 @@ class Watch(_Strict):
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
     archive: ArchiveConfig = Field(default_factory=ArchiveConfig)
     versions: VersionsConfig = Field(default_factory=VersionsConfig)
+    ops: OpsConfig = Field(default_factory=OpsConfig)
 
     @model_validator(mode="after")
     def _pair_names_actors(self) -> Watch:

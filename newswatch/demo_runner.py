@@ -2,7 +2,8 @@
 
 The sample site (newswatch/demo/site, original text written for newswatch) is served on
 loopback; the flow runs twice: the older half of the feed as a backfill (no alerts),
-then the whole feed, which alerts once per new contact.
+then the whole feed, which alerts once per new contact. Each run is replayed as of its
+feed's newest item (`--as-of`), so the sample's 2025 news is read as of its own time.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from importlib import resources
 from pathlib import Path
@@ -20,6 +22,15 @@ from newswatch.localsite import LocalSite
 
 SITE = resources.files("newswatch") / "demo" / "site"
 WATCH_TEMPLATE = resources.files("newswatch") / "demo" / "watch.toml"
+
+
+def feed_as_of(feed_xml: bytes) -> str | None:
+    """An hour after the feed's newest item (ISO), the clock a replay of it runs on."""
+    root = ET.fromstring(feed_xml)
+    dates = [
+        parsedate_to_datetime(t) for t in (i.findtext("pubDate") for i in root.iter("item")) if t
+    ]
+    return (max(dates) + timedelta(hours=1)).isoformat() if dates else None
 
 
 def feed_subset(feed_xml: bytes, *, older_half: bool) -> bytes:
@@ -68,13 +79,24 @@ def run_demo(db_path: str, *, fresh: bool = True, console: Console | None = None
         )
         out.rule(f"[bold]newswatch demo[/] — sample site at {site.base_url}, database {db}")
         out.print("Run 1: the older half of the feed, as a backfill (events stored, no alerts).")
-        first = monitor(watch_path=str(watch_file), db_path=str(db), alerts_enabled=False)
+        feed = (SITE / "feed.xml").read_bytes()
+        first = monitor(
+            watch_path=str(watch_file),
+            db_path=str(db),
+            alerts_enabled=False,
+            as_of=feed_as_of(feed_subset(feed, older_half=True)),
+        )
         out.print(render_run_markdown(first))
         half["on"] = False
         out.print("Run 2: the whole feed; alerts go out once per new contact.")
         if os.environ.get("SLACK_WEBHOOK_URL") or os.environ.get("NEWSWATCH_SMTP_URL"):
             out.print("(Slack and/or email are configured: alerts go there too.)")
-        second = monitor(watch_path=str(watch_file), db_path=str(db), alerts_enabled=True)
+        second = monitor(
+            watch_path=str(watch_file),
+            db_path=str(db),
+            alerts_enabled=True,
+            as_of=feed_as_of(feed),
+        )
         out.print(render_run_markdown(second))
     out.rule("Contact timeline")
     print_timeline(db, console=out)

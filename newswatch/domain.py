@@ -14,7 +14,9 @@ from typing import Literal
 # "story" is the one kind a keyword watch (no actors, a query) stores: one per new story.
 EventType = Literal["call", "meeting", "message", "statement", "story"]
 EventStatus = Literal["planned", "reported", "confirmed", "denied", "cancelled"]
-FetchStatus = Literal["ok", "not_modified", "skipped", "failed"]
+# "unresolved": an aggregator link (Google News) whose publisher URL could not be found;
+# it is recorded in `fetches` and never fetched.
+FetchStatus = Literal["ok", "not_modified", "skipped", "failed", "unresolved"]
 PageKind = Literal["article", "listing", "stub"]
 AlertKind = Literal["new", "update", "retraction"]
 
@@ -194,6 +196,8 @@ class Mention:
     asserted_by: str | None = None
     # A mention from a near-copy counts as a copy, not as an independent source.
     is_copy: bool = False
+    # The article names the contact as background, not as news: no independent source.
+    historical: bool = False
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,28 @@ class AlertMessage:
         return "date unknown"
 
 
+@dataclass(frozen=True)
+class LinkResolution:
+    """An aggregator's article id (Google News) and the publisher URL it stands for, or
+    why it could not be found."""
+
+    token: str
+    url: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class OpsNotice:
+    """A message to the operator: a source broke, went stale, or recovered."""
+
+    notice_id: str
+    watch: str
+    source: str
+    state: Literal["broken", "stale", "recovered"]
+    detail: str
+    created_at: datetime
+
+
 @dataclass
 class RunCounts:
     """Counts for one run, stored in `runs` and shown in the run summary."""
@@ -257,6 +283,8 @@ class RunCounts:
     sources_failed: int = 0
     links_found: int = 0
     links_new: int = 0
+    # Aggregator links whose publisher URL could not be found (recorded in `fetches`).
+    links_unresolved: int = 0
     pages_fetched: int = 0
     pages_failed: int = 0
     pages_skipped: int = 0

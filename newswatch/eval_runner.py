@@ -90,7 +90,13 @@ def evaluate_database_by_language(
     return total, evaluate_by_language(labels, events, mentions, files)
 
 
-def run_eval(corpus: Path, *, db_path: str | None = None, watch_file: str | None = None) -> int:
+def run_eval(
+    corpus: Path,
+    *,
+    db_path: str | None = None,
+    watch_file: str | None = None,
+    as_of: str | None = None,
+) -> int:
     """Serve the corpus, run the flow on its feeds, print the scores; returns the exit code."""
     from newswatch.flows.monitor import monitor
 
@@ -113,7 +119,9 @@ def run_eval(corpus: Path, *, db_path: str | None = None, watch_file: str | None
                     eval_watch_text(watch_file or default_watch(), f"{site.base_url}/{feed}")
                 )
                 name = load_watch(watch_path).name
-                monitor(watch_path=str(watch_path), db_path=str(db), alerts_enabled=False)
+                monitor(
+                    watch_path=str(watch_path), db_path=str(db), alerts_enabled=False, as_of=as_of
+                )
         report, by_language = evaluate_database_by_language(db, name, labels)
     print(f"newswatch eval: {corpus} — feeds {', '.join(feeds)}")
     for language, part in by_language.items():

@@ -10,6 +10,7 @@ from rich.table import Table
 from newswatch.output import format_rows
 from newswatch.storage.db import read_session, write_session
 from newswatch.storage.events import event_summaries
+from newswatch.storage.health import notice_summaries
 from newswatch.storage.outbox import OutboxAlert, list_alerts, reset_failed
 
 _STATUS_STYLE = {"sent": "green", "pending": "yellow", "failed": "red"}
@@ -38,7 +39,8 @@ def list_outbox(
     """Print the outbox (newest first) as a table, CSV or JSON; returns the exit code."""
     with read_session(db_path) as con:
         rows = list_alerts(con, status=status)
-        summaries = event_summaries(con, [r.event_id for r in rows])
+        summaries = event_summaries(con, [r.event_id for r in rows if r.kind != "ops"])
+        summaries.update(notice_summaries(con, [r.event_id for r in rows if r.kind == "ops"]))
     if fmt != "table":
         out = [_outbox_row(r, summaries.get(r.event_id)) for r in rows]
         print(format_rows(OUTBOX_COLUMNS, out, fmt))

@@ -20,6 +20,10 @@ class RunSummary:
     alerts_enabled: bool = True
     # Set when the run did nothing because another run of the watch held the lock.
     skipped: str | None = None
+    # Every source failed: nothing was read (the CLI exits 4; not the watch's first run).
+    all_sources_failed: bool = False
+    # The run's clock when `--as-of` set it (ISO), else None (the wall clock).
+    as_of: str | None = None
 
 
 def run_table_rows(summary: RunSummary) -> list[dict[str, object]]:
@@ -39,12 +43,18 @@ def render_run_markdown(summary: RunSummary) -> str:
         f"# newswatch run `{summary.run_id}` — watch `{summary.watch}`",
         "",
         f"Finished in {summary.seconds:.1f} s. Database: `{summary.db_path}`."
-        + ("" if summary.alerts_enabled else " Alerts were off (backfill)."),
+        + ("" if summary.alerts_enabled else " Alerts were off (backfill).")
+        + (f" Run as of {summary.as_of}." if summary.as_of else ""),
         "",
         "| stage | count |",
         "|---|---|",
         f"| sources ok / failed | {c.sources_ok} / {c.sources_failed} |",
         f"| links found / new | {c.links_found} / {c.links_new} |",
+        *(
+            [f"| Google News links not resolved | {c.links_unresolved} |"]
+            if c.links_unresolved
+            else []
+        ),
         f"| pages fetched / failed / skipped | {c.pages_fetched} / {c.pages_failed} / {c.pages_skipped} |",
         f"| articles stored / relevant | {c.articles_stored} / {c.articles_relevant} |",
         f"| copies found | {c.copies_found} |",
@@ -55,6 +65,8 @@ def render_run_markdown(summary: RunSummary) -> str:
     ]
     if summary.new_events:
         lines += ["## New events", ""] + [f"- {e}" for e in summary.new_events] + [""]
+    if summary.all_sources_failed:
+        lines += ["**Every source failed: nothing was read.**", ""]
     if c.failing_sources:
         lines += ["## Failing sources", ""] + [f"- {s}" for s in c.failing_sources] + [""]
     return "\n".join(lines)

@@ -3,7 +3,9 @@
 Each item's publisher URL is recovered where the item itself carries it: an `<a href>`
 in the description that is not on news.google.com, or the URL embedded in an
 old-style article id (`CBMi…`, a base64 protobuf holding the URL). Otherwise the
-redirect URL is kept. `CandidateLink.redirect_url` always holds the Google link.
+Google link is kept, and the flow resolves it through Google before anything is fetched
+(`sources.google_decode`). `CandidateLink.redirect_url` always holds the Google link.
+The Google host is the source's `google_host` (tests point it at loopback).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from newswatch.domain import CandidateLink
 from newswatch.sources.feeds import entry_language, entry_published, entry_title, read_feed
 from newswatch.sources.links import dedupe_links, is_http_url, make_link
 
-GOOGLE_NEWS_SEARCH = "https://news.google.com/rss/search"
+GOOGLE_HOST = "https://news.google.com"
+SEARCH_PATH = "/rss/search"
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 # GDELT-style spans ("1d", "3h", "1w", "15min") → Google's `when:` operator (h or d only).
 _SPAN = re.compile(r"^\s*(\d+)\s*(min|h|d|w|m)?\s*$", re.IGNORECASE)
@@ -49,6 +52,7 @@ def google_news_url(source: Source) -> str:
     """
     if source.url:
         return source.url
+    search = source.google_host.rstrip("/") + SEARCH_PATH
     query = (source.query or "").strip()
     when = google_when(source.timespan)
     if when and "when:" not in query.lower():
@@ -58,14 +62,18 @@ def google_news_url(source: Source) -> str:
     # Google's own links use "en-US" for English and the bare code for other languages.
     hl = f"{language}-{country}" if language == "en" else language
     params = {"q": query, "hl": hl, "gl": country, "ceid": f"{country}:{language}"}
-    return f"{GOOGLE_NEWS_SEARCH}?{urlencode(params)}"
+    return f"{search}?{urlencode(params)}"
 
 
-def _is_google(url: str) -> bool:
+def _is_google(url: str, google_host: str = GOOGLE_HOST) -> bool:
     try:
-        host = (urlsplit(url).hostname or "").lower()
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        configured = urlsplit(google_host).netloc.lower()
     except ValueError:  # "http://[::1/" and kin: not Google's, whatever else it is
         return False
+    if configured and parts.netloc.lower() == configured:
+        return True
     return host == "google.com" or host.endswith(".google.com")
 
 
@@ -120,11 +128,13 @@ def url_from_article_id(google_url: str) -> str | None:
     return None
 
 
-def publisher_url(google_url: str, description: str | None) -> str | None:
+def publisher_url(
+    google_url: str, description: str | None, google_host: str = GOOGLE_HOST
+) -> str | None:
     """The publisher URL an item gives, from its description links or its article id."""
     for href in _HREF.findall(description or ""):
         href = html.unescape(href).strip()
-        if is_http_url(href) and not _is_google(href):
+        if is_http_url(href) and not _is_google(href, google_host):
             return href
     return url_from_article_id(google_url)
 
@@ -137,7 +147,11 @@ def _strip_publisher(title: str | None, publisher: str | None) -> str | None:
 
 
 def parse_google_news(
-    data: bytes, source: str, base_url: str | None = None, content_type: str | None = None
+    data: bytes,
+    source: str,
+    base_url: str | None = None,
+    content_type: str | None = None,
+    google_host: str = GOOGLE_HOST,
 ) -> tuple[CandidateLink, ...]:
     """Links of a Google News RSS feed, publisher URLs recovered where the feed gives them."""
     parsed = read_feed(data, base_url, content_type)
@@ -148,7 +162,9 @@ def parse_google_news(
         if not is_http_url(google_link):
             continue
         publisher = (entry.get("source") or {}).get("title")
-        resolved = publisher_url(google_link, entry.get("summary") or entry.get("description"))
+        resolved = publisher_url(
+            google_link, entry.get("summary") or entry.get("description"), google_host
+        )
         links.append(
             make_link(
                 resolved or google_link,

@@ -115,7 +115,9 @@ async def _links_of(
     if source.kind in ("rss", "atom"):
         return parse_feed(result.body, key, result.final_url, content_type)
     if source.kind == "google_news":
-        return parse_google_news(result.body, key, result.final_url, content_type)
+        return parse_google_news(
+            result.body, key, result.final_url, content_type, source.google_host
+        )
     if source.kind == "gdelt":
         return parse_gdelt(result.body, key)
     document = parse_sitemap(result.body, key)

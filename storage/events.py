@@ -124,9 +124,11 @@ def save_resolution(
         inserted = con.execute(
             """
             INSERT INTO event_mentions
-                (event_id, article_id, evidence, status, asserted_by, is_copy, created_at)
+                (event_id, article_id, evidence, status, asserted_by, is_copy, created_at,
+                 historical)
             SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
-                   unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BOOLEAN[]), ?
+                   unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BOOLEAN[]), ?,
+                   unnest(?::BOOLEAN[])
             ON CONFLICT (event_id, article_id) DO NOTHING
             RETURNING event_id
             """,
@@ -138,6 +140,7 @@ def save_resolution(
                 [m.asserted_by for m in mentions],
                 [m.is_copy for m in mentions],
                 now,
+                [m.historical for m in mentions],
             ],
         ).fetchall()
         added = len(inserted)
@@ -147,22 +150,34 @@ def save_resolution(
     return added
 
 
+# An article's outlet: the host of its canonical URL without a leading "www." (site names
+# are missing on some pages and spelled differently on others; hosts are not).
+_OUTLET = (
+    "lower(regexp_extract(a.canonical_url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:www\\.)?([^/:?#]+)', 1))"
+)
+
+
 def refresh_source_counts(con: duckdb.DuckDBPyConnection, event_ids: Sequence[str]) -> None:
     """Recount independent sources and copies of events from their mentions.
 
-    A mention counts as a copy when its article is a copy of another *now* (articles.
+    Independent sources are distinct *outlets* whose original (not copied) article
+    reports the contact as news, not as background; two articles of one outlet count
+    once. Copies are the copied articles (wire copies, syndication), counted apart. A
+    mention counts as a copy when its article is a copy of another *now* (articles.
     duplicate_of), so a group whose original changes is recounted right.
     """
     if not event_ids:
         return
     con.execute(
-        """
+        f"""
         UPDATE events SET
             independent_sources = c.independent,
             copies = c.copies
         FROM (
             SELECT m.event_id,
-                   count(*) FILTER (WHERE a.duplicate_of IS NULL) AS independent,
+                   count(DISTINCT {_OUTLET}) FILTER (
+                       WHERE a.duplicate_of IS NULL AND NOT coalesce(m.historical, FALSE)
+                   ) AS independent,
                    count(*) FILTER (WHERE a.duplicate_of IS NOT NULL) AS copies
             FROM event_mentions m LEFT JOIN articles a USING (article_id)
             WHERE m.event_id IN (SELECT unnest(?))
@@ -265,3 +280,23 @@ def load_mentions(con: duckdb.DuckDBPyConnection, watch: str) -> list[Mention]:
         [watch],
     ).fetchall()
     return [Mention(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
+
+
+def first_reported_at(
+    con: duckdb.DuckDBPyConnection, event_ids: Sequence[str]
+) -> dict[str, datetime | None]:
+    """Per event, the earliest publication time of any stored article that reports it
+    (None when none of them is dated): when the contact was first news."""
+    ids = list(dict.fromkeys(event_ids))
+    if not ids:
+        return {}
+    rows = con.execute(
+        """
+        SELECT m.event_id, min(a.published_at)
+        FROM event_mentions m LEFT JOIN articles a USING (article_id)
+        WHERE m.event_id IN (SELECT unnest(?::VARCHAR[]))
+        GROUP BY m.event_id
+        """,
+        [ids],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS runs (
     sources_failed      INTEGER DEFAULT 0,
     links_found         INTEGER DEFAULT 0,
     links_new           INTEGER DEFAULT 0,
+    links_unresolved    INTEGER DEFAULT 0,      -- aggregator links with no publisher URL
     pages_fetched       INTEGER DEFAULT 0,
     pages_failed        INTEGER DEFAULT 0,
     pages_skipped       INTEGER DEFAULT 0,
@@ -54,7 +55,43 @@ CREATE TABLE IF NOT EXISTS sources (
     last_status             VARCHAR,            -- ok | not_modified | failed
     consecutive_failures    INTEGER NOT NULL DEFAULT 0,
     links_last_seen         INTEGER DEFAULT 0,
+    health                  VARCHAR DEFAULT 'healthy',  -- healthy | broken | stale, as last announced
+    health_changed_at       TIMESTAMPTZ,
+    last_new_links_at       TIMESTAMPTZ,                -- the last run that brought a new link
     PRIMARY KEY (watch, source)
+);
+
+-- Runs that brought new links from a source: its usual rhythm, to tell when it is stale.
+CREATE TABLE IF NOT EXISTS source_news (
+    watch       VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL,
+    run_id      VARCHAR NOT NULL,
+    seen_at     TIMESTAMPTZ NOT NULL,
+    new_links   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS source_news_source ON source_news (watch, source);
+
+-- Messages to the operator (a source broke, went stale, recovered), sent through the
+-- outbox as `alerts` rows of kind 'ops' whose event_id is the notice_id.
+CREATE TABLE IF NOT EXISTS ops_notices (
+    notice_id   VARCHAR PRIMARY KEY,
+    watch       VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL,
+    state       VARCHAR NOT NULL,                       -- broken | stale | recovered
+    detail      VARCHAR NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    run_id      VARCHAR
+);
+
+-- Google News article ids resolved to publisher URLs (or not), asked of Google once.
+CREATE TABLE IF NOT EXISTS google_news_links (
+    article_token   VARCHAR PRIMARY KEY,
+    url             VARCHAR,
+    status          VARCHAR NOT NULL,                   -- resolved | failed
+    error           VARCHAR,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    first_seen_at   TIMESTAMPTZ NOT NULL,
+    updated_at      TIMESTAMPTZ NOT NULL
 );
 
 -- Per page fetch: the outcome, so "why is this article missing" has an answer.
@@ -64,7 +101,7 @@ CREATE TABLE IF NOT EXISTS fetches (
     canonical_url   VARCHAR NOT NULL,
     source          VARCHAR,
     final_url       VARCHAR,
-    status          VARCHAR NOT NULL,           -- ok | not_modified | skipped | failed
+    status          VARCHAR NOT NULL,           -- ok | not_modified | skipped | failed | unresolved
     http_status     INTEGER,
     content_type    VARCHAR,
     error           VARCHAR,                    -- the reason for skipped, the error for failed
@@ -170,6 +207,7 @@ CREATE TABLE IF NOT EXISTS event_mentions (
     asserted_by     VARCHAR,
     is_copy         BOOLEAN NOT NULL DEFAULT FALSE,
     created_at      TIMESTAMPTZ,
+    historical      BOOLEAN DEFAULT FALSE,      -- names the contact as background, not news
     PRIMARY KEY (event_id, article_id)
 );
 
@@ -178,7 +216,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     alert_id        VARCHAR PRIMARY KEY,        -- stable: event, kind, status, channel
     event_id        VARCHAR NOT NULL,
     channel         VARCHAR NOT NULL,           -- console | slack | email | apprise
-    kind            VARCHAR NOT NULL,           -- new | update
+    kind            VARCHAR NOT NULL,           -- new | update | summary | ops
     status          VARCHAR NOT NULL,           -- pending | sent | failed
     attempts        INTEGER NOT NULL DEFAULT 0,
     created_at      TIMESTAMPTZ NOT NULL,

@@ -95,11 +95,19 @@ def save_source_results(
         con.executemany(_UPSERT_SOURCE, rows)
 
 
-def save_fetches(con: duckdb.DuckDBPyConnection, run_id: str, pages: Sequence[FetchedPage]) -> None:
-    """Log the outcome of every page fetch of a run (why a page is missing has an answer)."""
+def save_fetches(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pages: Sequence[FetchedPage],
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Log the outcome of every page fetch of a run (why a page is missing has an answer).
+
+    `now` (the run's clock) stamps pages that carry no fetch time."""
     if not pages:
         return
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     rows = [
         (
             run_id,

@@ -64,16 +64,19 @@ SELECT
     s.source,
     s.kind,
     s.url,
-    CASE WHEN s.consecutive_failures = 0 THEN 'healthy'
-         WHEN s.consecutive_failures < 3 THEN 'failing'
-         ELSE 'broken' END                              AS health,
+    CASE WHEN s.health = 'broken' OR s.consecutive_failures >= 3 THEN 'broken'
+         WHEN s.consecutive_failures > 0 THEN 'failing'
+         WHEN s.health = 'stale' THEN 'stale'
+         ELSE 'healthy' END                             AS health,
     s.last_status,
     s.last_success_at,
     s.last_error_at,
     s.last_error,
     s.consecutive_failures,
     s.links_last_seen,
-    s.last_checked_at
+    s.last_checked_at,
+    s.last_new_links_at,
+    s.health_changed_at
 FROM sources s;
 
 CREATE OR REPLACE VIEW run_history AS

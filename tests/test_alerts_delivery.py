@@ -16,7 +16,7 @@ from newswatch.alerts.errors import PermanentDeliveryError, RetryableDeliveryErr
 from newswatch.alerts.messages import Digest
 from newswatch.alerts.policy import AlertIntent
 from newswatch.alerts.slack import SlackChannel
-from newswatch.flows.delivery import Backoff, deliver_due_alerts
+from newswatch.core.delivery import Backoff, deliver_due_alerts
 from newswatch.storage.db import read_session, write_session
 from newswatch.storage.outbox import list_alerts, queue_alerts, reset_failed
 from tests.support.alerts import (

@@ -163,3 +163,54 @@ def test_property_disabled_alerts_queue_nothing_and_first_runs_at_most_one(
     if first_run:
         intents = decide(changes, policy=policy, first_run=True)
         assert len(intents) <= (1 if mode == "summary" else 0)
+
+
+# -- the age guard: a backlog is not news ----------------------------------------------
+
+NOW = datetime(2025, 10, 20, 12, tzinfo=UTC)
+
+
+def test_a_contact_first_reported_within_max_age_alerts_as_new() -> None:
+    fresh = datetime(2025, 10, 17, 12, 1, tzinfo=UTC)  # 71 h 59 min before the run's clock
+    intents = decide([change(stored_event("ev"))], now=NOW, first_reported_by_event={"ev": fresh})
+    assert intents == [AlertIntent("ev", "new", "confirmed")]
+
+
+def test_a_contact_first_reported_before_max_age_is_never_alerted_as_new() -> None:
+    old = datetime(2025, 10, 17, 11, 59, tzinfo=UTC)  # 72 h 1 min before
+    assert decide([change(stored_event("ev"))], now=NOW, first_reported_by_event={"ev": old}) == []
+
+
+def test_max_age_hours_is_the_watch_option() -> None:
+    policy = AlertPolicy(max_age_hours=6)
+    reported = datetime(2025, 10, 20, 5, tzinfo=UTC)  # 7 h before
+    assert (
+        decide(
+            [change(stored_event("ev"))],
+            policy=policy,
+            now=NOW,
+            first_reported_by_event={"ev": reported},
+        )
+        == []
+    )
+
+
+def test_an_undated_first_report_counts_as_recent() -> None:
+    intents = decide([change(stored_event("ev"))], now=NOW, first_reported_by_event={"ev": None})
+    assert [i.kind for i in intents] == ["new"]
+
+
+def test_a_status_move_alerts_only_when_the_batch_reporting_it_is_recent() -> None:
+    moved = change(stored_event("ev", status="confirmed"), is_new=False, previous="planned")
+    recent = {"ev": datetime(2025, 10, 20, 9, tzinfo=UTC)}
+    stale = {"ev": datetime(2025, 9, 1, tzinfo=UTC)}
+    assert decide([moved], now=NOW, latest_report_by_event=recent) == [
+        AlertIntent("ev", "update", "confirmed", "planned")
+    ]
+    assert decide([moved], now=NOW, latest_report_by_event=stale) == []
+
+
+def test_without_the_runs_clock_no_age_guard_applies() -> None:
+    old = datetime(2017, 7, 7, tzinfo=UTC)
+    intents = decide([change(stored_event("ev"))], first_reported_by_event={"ev": old})
+    assert [i.kind for i in intents] == ["new"]

@@ -407,13 +407,18 @@ def hostile_run(
         )
         # The first run sends its one summary (a digest), the second an instant alert.
         runs = []
-        for feed in ("feed-1", "feed-2"):
+        # Each run as of its news's own time (the age guard keeps older contacts quiet).
+        for feed, as_of in (("feed-1", "2025-03-19T12:00Z"), ("feed-2", "2025-08-16T12:00Z")):
             watch = corpus_watch(work / f"{feed}.toml", site.url(f"/{feed}.xml"))
             text = watch.read_text()
             assert 'first_run = "silent"' in text
             watch.write_text(text.replace('first_run = "silent"', 'first_run = "summary"'))
             db = work / "hostile.duckdb"
-            runs.append(run_newswatch("run", "--watch", str(watch), "--db", str(db), env=env))
+            runs.append(
+                run_newswatch(
+                    "run", "--watch", str(watch), "--db", str(db), "--as-of", as_of, env=env
+                )
+            )
         yield HostileRun(runs, received, inbox)
 
 

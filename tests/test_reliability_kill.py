@@ -52,6 +52,11 @@ PARALLEL_RUNS = 2
 
 _EVENT_KEY = "e.event_type, e.participants, e.event_date, e.date_earliest, e.date_latest"
 
+# The corpus read as of its own time, so the age guard keeps every contact that is new in
+# feed-2 alertable, as before it existed: feed-1 the day after its last item; feed-2 the
+# morning after, when its new contacts (reported from then on) are all news.
+AS_OF = {1: "2025-03-19T00:00Z", 2: "2025-03-19T12:00Z"}
+
 
 @dataclass(frozen=True)
 class Crash:
@@ -260,7 +265,7 @@ def kill_run(
             nonlocal runs
             runs += 1
             watch = feed1 if phase == 1 else feed2
-            args = ("run", "--watch", str(watch), "--db", str(db))
+            args = ("run", "--watch", str(watch), "--db", str(db), "--as-of", AS_OF[phase])
             return zygote.run(*args, env=env) if forked else run_newswatch(*args, env=env)
 
         snapshot = work / "after-first-run.duckdb"

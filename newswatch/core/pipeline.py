@@ -25,8 +25,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from newswatch.clock import RunClock
 from newswatch.config import Watch
 from newswatch.core import stages
+from newswatch.core.google_links import resolve_google_links
 from newswatch.core.types import BatchOutcome, Clock, ReadArticle, RunContext, wall_clock
 from newswatch.core.workers import clean_executor, clean_jobs_ahead
 from newswatch.domain import CandidateLink, FetchedPage, RunCounts, SourceResult
@@ -148,11 +150,19 @@ def run_watch(
                 )
             _refresh_read_copy(db, log)
             raise
+        # Nothing was read: the run must not count as the watch's (silent) first run.
+        all_failed = bool(watch.sources) and counts.sources_ok == 0
         with write_session(db) as con:
             runs.finish_run(
-                con, run_id=run_id, finished_at=clock(), status="completed", counts=counts
+                con,
+                run_id=run_id,
+                finished_at=clock(),
+                status="failed" if all_failed else "completed",
+                counts=counts,
+                error=f"every source failed ({counts.sources_failed})" if all_failed else None,
             )
         _refresh_read_copy(db, log)
+    replaying = isinstance(clock, RunClock) and clock.replaying
     return RunSummary(
         run_id=run_id,
         watch=watch.name,
@@ -161,6 +171,8 @@ def run_watch(
         new_events=new_events,
         seconds=time.monotonic() - started,
         alerts_enabled=alerts_enabled,
+        all_sources_failed=all_failed,
+        as_of=clock.iso() if isinstance(clock, RunClock) and replaying else None,
     )
 
 
@@ -189,6 +201,14 @@ def _run_stages(
     count_sources(counts, results)
     for failure in counts.failing_sources:
         log.warning("source failed: %s", failure)
+    google = run_stage(
+        "resolve-google-links", resolve_google_links, results, watch, db, run.clock()
+    )
+    results = google.results
+    counts.links_unresolved = len(google.unresolved)
+    if google.learned or google.unresolved:
+        stages.save_google_resolutions(google, run)
+    new_by_source = stages.new_links_by_source_of(results, db)
     links = run_stage(
         "select-new-links",
         stages.select_new_links,
@@ -203,11 +223,13 @@ def _run_stages(
         process_links(run, links, run_stage, counts, new_events)
     # Validators only now: a crash before this point must not hide links behind a 304.
     fault_point("before-source-save")
-    run_stage("save-sources", stages.save_source_results, results, watch, db, run.clock)
+    counts.alerts_queued += run_stage(
+        "save-sources", stages.save_source_results, results, run, new_by_source
+    )
     fault_point("after-source-save")
     run_stage("prune-archive", stages.prune_archive, watch, db, run.clock)
     if run.alerts_enabled:
-        delivered = run_stage("deliver-alerts", stages.deliver_alerts, watch, db)
+        delivered = run_stage("deliver-alerts", stages.deliver_alerts, watch, db, run.clock)
         counts.alerts_sent, counts.alerts_failed = delivered.sent, delivered.failed
     fault_point("before-run-finish")
 
@@ -262,7 +284,7 @@ def process_links(
             # context (a Prefect flow run) finds it on the fetch thread too.
             context = contextvars.copy_context()
             return fetcher.submit(
-                context.run, run_stage, "fetch-pages", stages.fetch_batch, chunk, watch
+                context.run, run_stage, "fetch-pages", stages.fetch_batch, chunk, watch, run.clock
             )
 
         fetching = deque(fetch(chunk) for chunk in chunks[: ahead + 1])

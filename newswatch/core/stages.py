@@ -10,13 +10,21 @@ needs.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from newswatch.alerts.channels import channels_from_env
+from newswatch.clock import RunClock
 from newswatch.config import Watch
 from newswatch.core import versions
+from newswatch.core.google_links import ResolvedResults
+from newswatch.core.source_ops import (
+    announce_source_health,
+    delivery_channels,
+    new_links_by_source,
+    ops_channel_names,
+)
 from newswatch.core.types import Clock, RunContext
 from newswatch.domain import CandidateLink, FetchedPage, SourceResult
 from newswatch.faults import fault_point
@@ -24,6 +32,7 @@ from newswatch.flows.delivery import deliver_due_alerts
 from newswatch.sources.fetch import fetch_pages, user_agent_for
 from newswatch.sources.poll import poll_sources
 from newswatch.storage import articles as article_store
+from newswatch.storage import google_links as google_store
 from newswatch.storage import pages as page_store
 from newswatch.storage import sources as source_store
 from newswatch.storage.db import read_session, write_session
@@ -78,16 +87,24 @@ def select_new_links(
     return chosen + [link for link in again if link.canonical_url not in taken]
 
 
-def fetch_batch(links: Sequence[CandidateLink], watch: Watch) -> list[FetchedPage]:
-    """Fetch one batch of pages politely; no database access, so it may run on any thread."""
-    return fetch_pages(links, watch.fetch, user_agent_for(watch))
+def fetch_batch(
+    links: Sequence[CandidateLink], watch: Watch, clock: Clock | None = None
+) -> list[FetchedPage]:
+    """Fetch one batch of pages politely; no database access, so it may run on any thread.
+
+    Fetch times are put on the run's clock, so a replayed run (`--as-of`) stores its own time.
+    """
+    pages = fetch_pages(links, watch.fetch, user_agent_for(watch))
+    if not isinstance(clock, RunClock) or not clock.replaying:
+        return pages
+    return [replace(p, fetched_at=clock.restamp(p.fetched_at) or clock.now()) for p in pages]
 
 
 def record_fetches(pages: Sequence[FetchedPage], run: RunContext) -> None:
     """Record every fetch outcome in `fetches` (in the writer process)."""
     with run.transaction() as con:
-        source_store.save_fetches(con, run.run_id, pages)
         now = run.clock()
+        source_store.save_fetches(con, run.run_id, pages, now=now)
         if run.watch.archive.keep_raw_pages:
             page_store.save_raw_pages(con, pages, {}, run.watch.name, now)
         versions.note_fetches(con, run.watch, pages, now)
@@ -95,20 +112,48 @@ def record_fetches(pages: Sequence[FetchedPage], run: RunContext) -> None:
 
 
 def save_source_results(
-    results: Sequence[SourceResult], watch: Watch, db_path: str, clock: Clock
-) -> None:
-    """Store each source's validators and health, once the run's pages are stored."""
-    with write_session(db_path) as con:
+    results: Sequence[SourceResult], run: RunContext, new_by_source: Mapping[str, int]
+) -> int:
+    """Store each source's validators and health, once the run's pages are stored; judge
+    the sources and queue an ops notice per change of state (alerting runs only: a
+    backfill announces nothing, the next run will). Returns the notices queued."""
+    watch = run.watch
+    now = run.clock()
+    with write_session(run.db_path) as con:
         source_store.save_source_results(
-            con, watch.name, results, {s.key: s.kind for s in watch.sources}, clock()
+            con, watch.name, results, {s.key: s.kind for s in watch.sources}, now
+        )
+        if not run.alerts_enabled:
+            return 0
+        return announce_source_health(
+            con, watch, run.run_id, now, new_by_source, ops_channel_names(watch, os.environ)
         )
 
 
-def deliver_alerts(watch: Watch, db_path: str) -> DeliveryCounts:
-    """Send due outbox rows on every configured channel."""
+def save_google_resolutions(google: ResolvedResults, run: RunContext) -> None:
+    """Cache what Google answered; record the links it did not resolve in `fetches`."""
+    now = run.clock()
+    with write_session(run.db_path) as con:
+        google_store.save_resolutions(con, google.learned, now)
+        source_store.save_fetches(con, run.run_id, google.unresolved, now=now)
+
+
+def new_links_by_source_of(results: Sequence[SourceResult], db_path: str) -> dict[str, int]:
+    """Per source, how many of its links are not stored yet (its sign of life)."""
+    with read_session(db_path) as con:
+        known = article_store.known_link_urls(
+            con, (link.canonical_url for r in results for link in r.links)
+        )
+    return new_links_by_source(results, known)
+
+
+def deliver_alerts(watch: Watch, db_path: str, clock: Clock) -> DeliveryCounts:
+    """Send due outbox rows on every configured channel (and the ops channels)."""
     # Runs of one watch are serialised by the run lock, so a claim need not outlive the
     # run that made it: after a crash the next run re-sends at once (lease 0).
-    report = deliver_due_alerts(db_path, channels_from_env(os.environ), watch, lease=timedelta(0))
+    report = deliver_due_alerts(
+        db_path, delivery_channels(watch, os.environ), watch, clock(), lease=timedelta(0)
+    )
     return DeliveryCounts(report.sent, report.failed)
 
 

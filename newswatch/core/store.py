@@ -211,8 +211,32 @@ def _store_events(
         first_run=run.first_run,
         published_by_event=first_report_in_batch(result.mentions, fresh),
         previous_sources_by_event={e.event_id: e.independent_sources for e in existing},
+        now=now,
+        first_reported_by_event=event_store.first_reported_at(
+            con, [c.event.event_id for c in changes]
+        ),
+        latest_report_by_event=latest_report_in_batch(result.mentions, fresh),
     )
     outcome.alerts_queued = outbox.queue_alerts(con, intents, run.channel_names, run.run_id, now)
+
+
+def latest_report_in_batch(
+    mentions: Sequence[Mention], read: Sequence[ReadArticle]
+) -> dict[str, datetime | None]:
+    """Per event, the publication time of the newest article of this batch that mentions it
+    (None when one of them is undated: an undated report is taken as today's)."""
+    published = {r.article.article_id: r.article.published_at for r in read}
+    latest: dict[str, datetime | None] = {}
+    undated: set[str] = set()
+    for m in mentions:
+        when = published.get(m.article_id)
+        if when is None:
+            undated.add(m.event_id)
+            continue
+        current = latest.get(m.event_id)
+        if current is None or when > current:
+            latest[m.event_id] = when
+    return {**latest, **dict.fromkeys(undated)}
 
 
 def extractor_name(watch: Watch) -> str:

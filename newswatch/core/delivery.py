@@ -28,9 +28,10 @@ from newswatch.alerts.channels import Channel
 from newswatch.alerts.errors import PermanentDeliveryError, RetryableDeliveryError
 from newswatch.alerts.messages import Deliverable, Digest
 from newswatch.config import Watch
-from newswatch.domain import AlertMessage, stable_id
+from newswatch.domain import AlertMessage, OpsNotice, stable_id
 from newswatch.faults import fault_point
 from newswatch.storage.db import write_session
+from newswatch.storage.health import load_notice
 from newswatch.storage.outbox import (
     OutboxAlert,
     due_alerts,
@@ -135,7 +136,10 @@ def deliver_due_alerts(
     report = DeliveryReport()
     with write_session(db_path) as con:
         rows = due_alerts(con, now, list(by_name), limit=limit, watch=watch.name)
-        hold_alerts(con, [r.alert_id for r in rows], now + lease)
+        # A zero lease (runs serialised by the run lock) holds nothing: the rows stay due,
+        # so a rerun after a crash sends them even on a replayed (`--as-of`) clock that
+        # starts again at the same time.
+        hold_alerts(con, [r.alert_id for r in rows], now + lease if lease else None)
         parcels, unreadable = _parcels(
             con, rows, watch, digest=watch.alerts.mode == "digest", now=now
         )
@@ -259,7 +263,16 @@ def _parcels(
     (their reasons are returned)."""
     loaded: list[tuple[OutboxAlert, AlertMessage]] = []
     unreadable: list[str] = []
+    parcels: list[Parcel] = []
     for row in rows:
+        if row.kind == "ops":  # an operator notice: one message of its own, never digested
+            try:
+                parcels.append(Parcel(row.channel, (row,), load_notice(con, row.event_id)))
+            except LookupError as exc:
+                reason = f"{row.channel}: cannot build the message: {exc}"
+                mark_failed(con, row.alert_id, reason, now)
+                unreadable.append(reason)
+            continue
         try:
             loaded.append((row, load_alert_message(con, row, watch)))
         except (LookupError, ValueError) as exc:
@@ -275,7 +288,6 @@ def _parcels(
         else:
             group = (row.channel, "alert:" + row.alert_id)
         groups.setdefault(group, []).append((row, message))
-    parcels: list[Parcel] = []
     for (channel, key), members in groups.items():
         group_rows = tuple(r for r, _ in members)
         messages = tuple(m for _, m in members)
@@ -292,4 +304,6 @@ def _parcels(
 
 
 def _shown_id(message: Deliverable) -> str:
+    if isinstance(message, OpsNotice):
+        return message.notice_id
     return message.digest_id if isinstance(message, Digest) else message.alert_id
