@@ -7,6 +7,7 @@ Prefect is imported only by the commands that run flows, so `query`, `events` an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -81,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     if summary.skipped:
         return _fail(summary.skipped, EXIT_BUSY)
-    print(render_run_summary(summary, args.format))
+    print(render_run_summary(summary, args.format), file=getattr(args, "rows_out", sys.stdout))
     if summary.all_sources_failed:
         failing = "; ".join(summary.counts.failing_sources)
         return _fail(
@@ -476,6 +477,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `newswatch` console script."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "run" and args.format != "table":
+            # Machine-readable output: stdout carries the summary only; what the run prints
+            # on its way (console alerts) goes to stderr.
+            args.rows_out = sys.stdout
+            with contextlib.redirect_stdout(sys.stderr):
+                return int(args.func(args))
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130

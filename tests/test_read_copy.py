@@ -173,3 +173,20 @@ def test_query_reads_the_copy_and_keeps_its_sandbox(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert refused.stderr.startswith("newswatch: error: ") and refused.stderr.count("\n") == 1
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_alerts_retry_writes_the_database_and_refreshes_the_copy(tmp_path: Path) -> None:
+    db = tmp_path / "news.duckdb"
+    ensure_schema(db)
+    with write_session(db) as con:
+        con.execute(
+            "INSERT INTO alerts (alert_id, event_id, channel, kind, status, attempts, created_at, "
+            "message_id) VALUES ('a1', 'e1', 'slack', 'new', 'failed', 5, now(), 'm1')"
+        )
+    publish_read_copy(db)
+    before = newswatch("alerts", "--db", str(db), "--format", "csv")
+    assert [line.split(",")[5] for line in before.stdout.splitlines()] == ["status", "failed"]
+    retried = newswatch("alerts", "retry", "--db", str(db))
+    assert retried.returncode == 0, retried.stderr
+    after = newswatch("alerts", "--db", str(db), "--format", "csv")
+    assert [line.split(",")[5] for line in after.stdout.splitlines()] == ["status", "pending"]

@@ -54,7 +54,7 @@ def reader_holding(path: Path) -> Iterator[int]:
 
 
 def run(
-    home: Path, watch: Path, db: Path, slack_url: str, **env: str
+    home: Path, watch: Path, db: Path, slack_url: str, *options: str, **env: str
 ) -> subprocess.CompletedProcess[str]:
     full_env = {
         **os.environ,
@@ -66,7 +66,17 @@ def run(
     for var in ("PREFECT_API_URL", "PREFECT_HOME", "NEWSWATCH_SMTP_URL", "NEWSWATCH_APPRISE_URLS"):
         full_env.pop(var, None)
     return subprocess.run(
-        [sys.executable, "-m", "newswatch", "run", "--watch", str(watch), "--db", str(db)],
+        [
+            sys.executable,
+            "-m",
+            "newswatch",
+            "run",
+            "--watch",
+            str(watch),
+            "--db",
+            str(db),
+            *options,
+        ],
         capture_output=True,
         text=True,
         env=full_env,
@@ -115,8 +125,13 @@ def test_a_reader_of_the_copy_never_blocks_a_run_and_a_reader_of_the_file_costs_
     with reader_holding(copy) as seen:
         assert seen == 1
         site.add_stories(2)  # the Budapest meeting is announced; an unrelated story
-        second = run(home, watch, db, slack)
+        second = run(home, watch, db, slack, "--format", "json")
         assert second.returncode == 0, second.stderr[-3000:]
+        # With --format json, stdout is the summary alone (the console alert went to stderr).
+        summary = json.loads(second.stdout)
+        assert (summary["watch"], summary["counts"]["articles_stored"]) == ("readers", 2)
+        assert summary["counts"]["alerts_sent"] == 2
+        assert "Budapest" in second.stderr
         alerts_after_second = rows(db, ALERTS)
         third = run(home, watch, db, slack)
         assert third.returncode == 0, third.stderr[-3000:]

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from newswatch.storage.locks import watch_run_lock
+from newswatch.storage.read_copy import read_copy_path
 from tests.support.loopback import LoopbackServer
 from tests.support.newssite import (
     NewsSite,
@@ -137,6 +138,8 @@ def test_serve_runs_on_cron_says_what_it_skips_and_stops_cleanly(
 
     # 1. The first cron tick runs the watch and records the run in our database.
     wait_until(lambda: any(s == "completed" for _, s in read_runs(db)), 150, "a scheduled run")
+    # ... and published the read copy that readers open.
+    wait_until(read_copy_path(db).exists, 30, "the read copy")
     deployments = served.api("POST", "/deployments/filter", {})
     assert isinstance(deployments, list) and len(deployments) == 1
     deployment = deployments[0]
