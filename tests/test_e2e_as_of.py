@@ -29,7 +29,7 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.loopback import LoopbackServer, Reply, Request
+from tests.support.loopback import LoopbackServer, Reply, Request
 
 pytestmark = pytest.mark.slow
 

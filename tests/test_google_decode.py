@@ -34,7 +34,7 @@ from newswatch.sources.google_decode import (
     resolve_links,
 )
 from newswatch.sources.google_news import parse_google_news
-from tests.loopback import LoopbackServer, Reply, Request
+from tests.support.loopback import LoopbackServer, Reply, Request
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "google_news"
 PAGES = Path(__file__).resolve().parent / "fixtures" / "as_of"

@@ -21,7 +21,7 @@ from newswatch.outbox_cli import list_outbox
 from newswatch.storage import sources as source_store
 from newswatch.storage.db import write_session
 from newswatch.storage.events import refresh_source_counts
-from tests.test_alerts_support import (
+from tests.support.alerts import (
     RecordingChannel,
     add_article,
     add_event,

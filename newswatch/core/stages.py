@@ -18,6 +18,7 @@ from newswatch.alerts.channels import channels_from_env
 from newswatch.clock import RunClock
 from newswatch.config import Watch
 from newswatch.core import versions
+from newswatch.core.delivery import deliver_due_alerts
 from newswatch.core.google_links import ResolvedResults
 from newswatch.core.source_ops import (
     announce_source_health,
@@ -28,7 +29,6 @@ from newswatch.core.source_ops import (
 from newswatch.core.types import Clock, RunContext
 from newswatch.domain import CandidateLink, FetchedPage, SourceResult
 from newswatch.faults import fault_point
-from newswatch.flows.delivery import deliver_due_alerts
 from newswatch.sources.fetch import fetch_pages, user_agent_for
 from newswatch.sources.poll import poll_sources
 from newswatch.storage import articles as article_store
