@@ -390,12 +390,19 @@ def save_new_text(
     title: str | None,
     content_hash: str,
     fetched_at: datetime | None,
+    published_at: datetime | None = None,
 ) -> None:
-    """The article now reads as its newest version."""
+    """The article now reads as its newest version.
+
+    A newer publication date (a bulletin's new edition, a live page re-dated by its
+    publisher) becomes the article's: its new contacts are news as of that date.
+    """
     con.execute(
         "UPDATE articles SET text = ?, title = coalesce(?, title), content_hash = ?, "
-        "fetched_at = coalesce(?, fetched_at) WHERE article_id = ?",
-        [text, title, content_hash, fetched_at, article_id],
+        "fetched_at = coalesce(?, fetched_at), "
+        "published_at = CASE WHEN ? > published_at OR published_at IS NULL "
+        "THEN ? ELSE published_at END WHERE article_id = ?",
+        [text, title, content_hash, fetched_at, published_at, published_at, article_id],
     )
 
 

@@ -264,7 +264,7 @@ def test_requests_to_google_are_paced_by_the_sources_interval(google: FakeGoogle
     resolve(google, [PLAIN_ID, DECODER_ERROR_ID], interval=0.3)
     starts = [t for t, _ in google.times]
     assert len(starts) == 3  # two article pages, one POST
-    assert all(b - a >= 0.28 for a, b in itertools.pairwise(starts))
+    assert all(b - a >= 0.28 for a, b in itertools.pairwise(starts)), starts
 
 
 # -- in the real run -------------------------------------------------------------------

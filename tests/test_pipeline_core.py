@@ -57,9 +57,9 @@ def test_stages_run_in_order_through_the_stage_runner(
 
     assert summary.counts.articles_stored == 5
     # Fetches run on their own thread, stores in chunk order: compare each kind apart.
-    assert called[:2] == ["discover-links", "select-new-links"]
+    assert called[:3] == ["discover-links", "resolve-google-links", "select-new-links"]
     assert called[-3:] == ["save-sources", "prune-archive", "deliver-alerts"]
-    assert sorted(called[2:-3]) == ["fetch-pages"] * 3 + ["store-batch"] * 3
+    assert sorted(called[3:-3]) == ["fetch-pages"] * 3 + ["store-batch"] * 3
 
 
 def test_every_now_of_a_run_comes_from_its_clock(tmp_path: Path, loopback: LoopbackServer) -> None:

@@ -159,6 +159,7 @@ def store_versions(
             title=article.title,
             content_hash=fingerprint.content_hash,
             fetched_at=article.fetched_at or now,
+            published_at=article.published_at,
         )
         changed.append(read)
     if changed and watch.versions.recheck:
