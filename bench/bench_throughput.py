@@ -9,6 +9,7 @@ small distinct article pages (every tenth reports a Trump-Putin call). Printed:
 - a bare Prefect flow (an empty flow) in a fresh process, on the same temporary API;
 - bare one-core `trafilatura.extract` on the same pages, in this process;
 - the marginal cost of the pages (run minus idle run) over bare trafilatura;
+- `newswatch reprocess --stage all` of the stored pages, against the first run;
 - peak memory: RSS of the run's own process (wait4), and PSS (shared pages split) of the
   run with its cleaning workers, and with its temporary Prefect server, sampled every 50 ms;
 - store cost (the store stage alone, per article, batches of 50) on databases already
@@ -452,6 +453,12 @@ def measure_runs(pages: int, work: Path) -> None:
         db = work / "big.duckdb"
         big = newswatch_run(watch, db, env)
         idle = min((newswatch_run(watch, db, env) for _ in range(2)), key=lambda r: r.seconds)
+        # Re-deriving everything from the kept pages, offline (issue 14's figure).
+        reprocess = run_process(
+            [sys.executable, "-m", "newswatch", "reprocess", "--watch", str(watch),
+             "--db", str(db), "--stage", "all"],
+            env,
+        )  # fmt: skip
     finally:
         server.terminate()
         server.join()
@@ -475,6 +482,11 @@ def measure_runs(pages: int, work: Path) -> None:
         f"CPU {marginal_cpu / bare_cpu:.2f} x   (target <= 1.5 wall, goal 1.0)"
     )
     print(f"  idle run / bare Prefect flow: {idle.seconds / bare.seconds:.2f} x   (target <= 1.3)")
+    print(
+        f"  reprocess --stage all of the {pages} stored pages: wall {reprocess.seconds:.1f} s, "
+        f"CPU {reprocess.cpu:.1f} s, {reprocess.seconds / big.seconds:.2f} x the first run; "
+        f"peak RSS {reprocess.rss / 2**20:.0f} MiB"
+    )
     print(
         f"  peak memory: RSS of the run process {big.rss / 2**20:.0f} MiB; PSS of the run "
         f"and its cleaning workers {big.pss_run / 2**20:.0f} MiB, with the temporary Prefect "
