@@ -35,6 +35,7 @@ from newswatch.extractors.events.dating import (
     trigger_dates,
 )
 from newswatch.extractors.events.interface import REPORTED_LOOKBACK_DAYS
+from newswatch.extractors.events.languages import available_languages, name_inflections
 from newswatch.extractors.events.model import (
     Anchor,
     Cluster,
@@ -61,6 +62,7 @@ from newswatch.extractors.events.triggers import (
     subject,
 )
 from newswatch.extractors.events.vocabulary import Vocabulary, vocabulary_for
+from newswatch.extractors.language import reading_languages
 from newswatch.extractors.sentences import Sentence, split_sentences
 
 # At most this many sentences are quoted as one event's evidence (the anchor first).
@@ -74,8 +76,13 @@ class RuleBasedExtractor:
         """Candidate contacts and statements between `watch.events.pair` in `article.text`."""
         if article.page_kind != "article" or not article.text.strip():
             return []
-        lexicon = ActorLexicon.for_watch(watch)
-        return ArticleReader(article, watch, lexicon, vocabulary_for()).read()
+        # The packs of the page's languages (extractors.language); none fits: no events.
+        text = f"{article.title or ''}\n{article.text}"
+        languages = reading_languages(article.language, text, available_languages())
+        if languages is None:
+            return []
+        lexicon = ActorLexicon.for_watch(watch, name_inflections(languages))
+        return ArticleReader(article, watch, lexicon, vocabulary_for(languages)).read()
 
 
 class ArticleReader:
@@ -117,7 +124,7 @@ class ArticleReader:
             return SentenceInfo(
                 sentence, is_title, persons, triggers, [], None, None, [(0, len(sentence.text))], []
             )
-        dates = find_date_mentions(sentence.text)
+        dates = find_date_mentions(sentence.text, v.calendar)
         if sentence.index == 0:
             # The wire dateline dates the writing, not anything the sentence reports.
             cut = dateline_end(sentence.text)
@@ -262,8 +269,11 @@ class ArticleReader:
             text, trigger, info.persons, v
         ):
             return []  # "had not spoken to Putin since the summit": no contact, nothing to deny
-        future = is_future(before[-70:], after, v, framed=trigger.noun) or bool(
-            v.headline_infinitive.search(before)
+        future = (
+            is_future(before[-70:], after, v, framed=trigger.noun)
+            or bool(v.headline_infinitive.search(before))
+            # A verb inflected for the future ("se reunirán", "rencontrera"): its own tense.
+            or trigger.text.lower() in v.set("future_forms")
         )
         tense: Tense = "future" if future else "past"
         if not future and is_present_form(trigger, before, v):

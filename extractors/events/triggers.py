@@ -162,6 +162,8 @@ def partner(
         return [], False
     first = after[0]
     gap = text[trigger.end : first.ref.start]
+    if len(gap.split()) <= 2 and v.partner_postposition.match(text, first.ref.end):
+        return [first], False  # "puhui puhelimessa Trumpin kanssa": partner, then postposition
     if trigger.needs_object or (not trigger.noun and trigger.kind == "meeting"):
         # Direct object: "called Putin", "met Russian President Vladimir Putin".
         if not gap.strip() or v.object_gap.fullmatch(gap):
