@@ -50,6 +50,7 @@ class Vocabulary:
     relative_opener: re.Pattern[str]
     partner_slot: re.Pattern[str]
     partner_postposition: re.Pattern[str]
+    partner_before: re.Pattern[str]
     coordinated: re.Pattern[str]
     recipient_before: re.Pattern[str]
     object_gap: re.Pattern[str]
@@ -162,6 +163,7 @@ def compile_vocabulary(packs: tuple[LanguagePack, ...]) -> Vocabulary:
         ),
         relative_opener=c(r"\s*,?\s*{relative_pronouns}\b"),
         partner_slot=c(r"^\s*(?:{partner_manner}\s+)?(?P<prep>{partner_prepositions})\s+", i),
+        partner_before=c(r"(?<![\w-]){partner_prepositions}\s+$", i),
         partner_postposition=c(r"\s*{partner_postpositions}\b", i),
         recipient_before=c(r"\b{recipient_prepositions}\s*$"),
         object_gap=c(r"\s*(?:{object_gap_words})?\s*"),
