@@ -33,6 +33,8 @@ MIN_CONFIDENCE = 0.5
 # foreign phrase does not switch a page's vocabulary).
 MIN_SHARE = 0.15
 MAX_CLASSIFIED_CHARS = 1000
+# A paragraph whose best guess has no pack counts for a supported language this likely.
+MIN_SUPPORTED_PROBABILITY = 0.2
 MAX_PARAGRAPHS = 200
 
 
@@ -53,15 +55,35 @@ def detect(text: str) -> tuple[str | None, float]:
     return str(language), float(probability)
 
 
-def paragraph_languages(text: str) -> Counter[str]:
-    """Characters per confidently detected language, over the text's paragraphs."""
+def paragraph_languages(text: str, supported: tuple[str, ...] = ()) -> Counter[str]:
+    """Characters per confidently detected language, over the text's paragraphs.
+
+    A paragraph whose best guess has no pack but that a supported language explains with
+    at least `MIN_SUPPORTED_PROBABILITY` counts for that language: py3langid reads short
+    English news with names as Nigerian Pidgin ("pcm") at 0.55 with English close behind.
+    """
     shares: Counter[str] = Counter()
     paragraphs = [p for p in text.split("\n") if len(p.strip()) >= MIN_PARAGRAPH_CHARS]
     for paragraph in paragraphs[:MAX_PARAGRAPHS]:
-        language, probability = detect(paragraph)
-        if language is not None and probability >= MIN_CONFIDENCE:
-            shares[language] += min(len(paragraph), MAX_CLASSIFIED_CHARS)
+        ranked = rank(paragraph)
+        if not ranked:
+            continue
+        best, probability = ranked[0]
+        if best not in supported:
+            fallback = next(((lang, p) for lang, p in ranked if lang in supported), None)
+            if fallback is not None and fallback[1] >= MIN_SUPPORTED_PROBABILITY:
+                best, probability = fallback[0], MIN_CONFIDENCE
+        if probability >= MIN_CONFIDENCE:
+            shares[best] += min(len(paragraph), MAX_CLASSIFIED_CHARS)
     return shares
+
+
+def rank(text: str) -> list[tuple[str, float]]:
+    """Languages by probability for `text` (empty for text too short to tell)."""
+    sample = text.strip()[:MAX_CLASSIFIED_CHARS]
+    if len(sample) < MIN_PARAGRAPH_CHARS:
+        return []
+    return [(str(lang), float(p)) for lang, p in _identifier().rank(sample)]
 
 
 def reading_languages(
@@ -72,7 +94,7 @@ def reading_languages(
     `declared` is the page's own language tag ("ru", "fi-FI"), `supported` the shipped packs.
     """
     declared_code = (declared or "").split("-")[0].split("_")[0].lower() or None
-    shares = paragraph_languages(text)
+    shares = paragraph_languages(text, supported)
     total = sum(shares.values())
     detected = [
         language

@@ -189,7 +189,7 @@ def partner(
 def _partner_before(text: str, person: Person, trigger_start: int, v: Vocabulary) -> bool:
     """A partner preposition right before a person a few words before a verb trigger."""
     gap = text[person.ref.end : trigger_start]
-    if len(gap.split()) > 3 or any(ch in gap for ch in ",;:"):
+    if len(gap.split()) > 2 or any(ch in gap for ch in ",;:"):
         return False
     return bool(v.partner_before.search(text, max(0, person.ref.start - 15), person.ref.start))
 
@@ -225,7 +225,7 @@ def subject(
             break
         if person.side is not None:
             continue  # a voice or spokesman is not a participant
-        if _partner_before(text, person, trigger.start, v):
+        if not trigger.noun and _partner_before(text, person, trigger.start, v):
             continue  # "mit Putin telefoniert": the partner, not the subject
         if person.ref.possessive and len(gap.split()) > 3:
             continue  # "Trump's special envoy, to pass a message": not the sender
