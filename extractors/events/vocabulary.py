@@ -169,7 +169,10 @@ def compile_vocabulary(packs: tuple[LanguagePack, ...]) -> Vocabulary:
         object_gap=c(r"\s*(?:{object_gap_words})?\s*"),
         coordinated=c(r"\s*,?\s*{coordinators}\s+(?:[\w.]+\s+){0,3}"),
         beside_group=c(r"\s*(?:,|,?\s*(?:{coordinators}|{disjunctions}))\s*"),
-        subject_coordination=c(r"\s*(?:,?\s*{coordinators}|[-–])\s*(?:[A-Z][\w.]*\s+){0,3}"),
+        # Capitals of the Latin and Cyrillic scripts ("und Wladimir", "і Володимир").
+        subject_coordination=c(
+            r"\s*(?:,?\s*{coordinators}|[-–])\s*(?:[A-ZÄÖÜА-ЯЁІЇЄҐ][\w.]*\s+){0,3}"
+        ),
         arranger=c(r"{arranger}", i),
         question_words=c(r"\b{questions}\b", i),
         hypothetical=c(r"\b{hypothetical}\b", i),
