@@ -157,7 +157,15 @@ MIN_TRANSLITERATED_KEY = 4
 
 
 # Digraphs and their one-letter spellings ("Ушаков": "Ushakov" in one scheme, "Ušakov" in another).
-_DIGRAPHS = (("shch", "s"), ("sh", "s"), ("ch", "c"), ("zh", "z"), ("kh", "h"), ("ts", "c"), ("w", "v"))
+_DIGRAPHS = (
+    ("shch", "s"),
+    ("sh", "s"),
+    ("ch", "c"),
+    ("zh", "z"),
+    ("kh", "h"),
+    ("ts", "c"),
+    ("w", "v"),
+)
 
 
 def _latin_key(word: str) -> str:
@@ -188,11 +196,13 @@ class ActorLexicon:
         self.inflections = inflections
         # Latin names by their folded key sequence, for Cyrillic text (see the class doc).
         self._transliterated: dict[tuple[str, ...], tuple[RefKind, str]] = {}
-        self._scripts = tuple(dict.fromkeys(i.transliterate for i in inflections if i.transliterate))
-        titles = [t for i in inflections for t in i.titles]
+        self._scripts = tuple(
+            dict.fromkeys(i.transliterate for i in inflections if i.transliterate)
+        )
+        name_titles = [t for i in inflections for t in i.titles]
         self._title_before = (
-            re.compile(r"(?<!\w)(?:" + "|".join(titles) + r")\s+$", re.IGNORECASE)
-            if titles
+            re.compile(r"(?<!\w)(?:" + "|".join(name_titles) + r")\s+$", re.IGNORECASE)
+            if name_titles
             else None
         )
         self.pair: tuple[str, str] = (watch.events.pair[0], watch.events.pair[1])
@@ -484,8 +494,16 @@ class ActorLexicon:
         if title is None:
             return ref
         start = title.start()
-        return Ref(start, ref.end, text[start : ref.end], ref.kind, ref.actor, ref.identity,
-                   ref.possessive, ref.leader)
+        return Ref(
+            start,
+            ref.end,
+            text[start : ref.end],
+            ref.kind,
+            ref.actor,
+            ref.identity,
+            ref.possessive,
+            ref.leader,
+        )
 
 
 _WORD = re.compile(r"\b\w+(?:['’]s?)?")

@@ -245,7 +245,10 @@ class DateGrammar:
             before = rf"(?:{before}\s+)?" if before else ""
             after = rf"(?:\s+{after})?" if after else ""
             self.patterns.append(
-                ("pack_weekday", re.compile(rf"(?<!\w){before}(?:{weekday})(?!\w){after}(?!\w)", re.I))
+                (
+                    "pack_weekday",
+                    re.compile(rf"(?<!\w){before}(?:{weekday})(?!\w){after}(?!\w)", re.I),
+                )
             )
         if month:
             self.patterns.append(
@@ -325,7 +328,9 @@ def _join(fragments: tuple[str, ...]) -> str:
 def _indexed(prefix: str, entries: tuple[tuple[str, ...], ...]) -> str:
     """One named group per index ("wd0" ... "wd6") holding that index's spellings."""
     return "|".join(
-        f"(?P<{prefix}{i}>{'|'.join(spellings)})" for i, spellings in enumerate(entries) if spellings
+        f"(?P<{prefix}{i}>{'|'.join(spellings)})"
+        for i, spellings in enumerate(entries)
+        if spellings
     )
 
 
@@ -347,11 +352,18 @@ def _group_index(match: re.Match[str]) -> int | None:
 def find_date_mentions(text: str, grammar: DateGrammar | None = None) -> list[DateMention]:
     """Every date expression in `text`, left to right, without overlaps (the first form wins).
 
-    The built-in English and German forms come first; `grammar` adds the date words of the
-    language packs the text is read with (weekdays, "12 февраля", "вчера", "viime viikolla").
+    `grammar` adds the date words of the language packs the text is read with (weekdays,
+    "12 февраля", "вчера", "viime viikolla"); its forms win over the built-in English and
+    German ones where they overlap.
     """
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
+    if grammar is not None:
+        # The packs' forms first: "12 de febrero de 2025" is one day, not the year 2025.
+        for start, end, pack_mention in grammar.mentions(text):
+            if not any(start < t_end and t_start < end for t_start, t_end in taken):
+                found.append(pack_mention)
+                taken.append((start, end))
     low = text.lower()
     for kind, pattern in _COMPILED:
         if not any(needle in low for needle in _NEEDLES[kind]):
@@ -362,12 +374,6 @@ def find_date_mentions(text: str, grammar: DateGrammar | None = None) -> list[Da
                 continue
             mention = _mention_from_match(kind, match)
             if mention is None:
-                continue
-            found.append(mention)
-            taken.append((start, end))
-    if grammar is not None:
-        for start, end, mention in grammar.mentions(text):
-            if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
             found.append(mention)
             taken.append((start, end))

@@ -97,9 +97,7 @@ def reading_languages(
     shares = paragraph_languages(text, supported)
     total = sum(shares.values())
     detected = [
-        language
-        for language, chars in shares.most_common()
-        if total and chars / total >= MIN_SHARE
+        language for language, chars in shares.most_common() if total and chars / total >= MIN_SHARE
     ]
     chosen = [ALWAYS_READ]
     for language in (*detected, declared_code):

@@ -48,45 +48,145 @@ def current(found: list[CandidateEvent]) -> list[tuple[str, str, date | None]]:
 # (language, sentence, the one current contact it reports)
 CONTACTS = [
     # A confirmed call whose weekday resolves to the exact day (past tense: last Monday).
-    ("de", "Trump hat am Montag mit Putin telefoniert, sagte ein Sprecher.", ("call", "confirmed", MONDAY_17)),
-    ("fr", "Donald Trump s'est entretenu lundi par téléphone avec Vladimir Poutine, a indiqué la Maison Blanche.", ("call", "confirmed", MONDAY_17)),
-    ("es", "Donald Trump y Vladímir Putin hablaron por teléfono el lunes durante más de una hora.", ("call", "confirmed", MONDAY_17)),
-    ("ru", "Владимир Путин в понедельник провёл телефонный разговор с Дональдом Трампом.", ("call", "confirmed", MONDAY_17)),
-    ("uk", "Путін і Трамп поговорили телефоном у понеділок, повідомив Ушаков.", ("call", "confirmed", MONDAY_17)),
-    ("fi", "Yhdysvaltain presidentti Donald Trump ja Venäjän presidentti Vladimir Putin puhuivat puhelimessa maanantaina.", ("call", "confirmed", MONDAY_17)),
+    (
+        "de",
+        "Trump hat am Montag mit Putin telefoniert, sagte ein Sprecher.",
+        ("call", "confirmed", MONDAY_17),
+    ),
+    (
+        "fr",
+        "Donald Trump s'est entretenu lundi par téléphone avec Vladimir Poutine, a indiqué la Maison Blanche.",
+        ("call", "confirmed", MONDAY_17),
+    ),
+    (
+        "es",
+        "Donald Trump y Vladímir Putin hablaron por teléfono el lunes durante más de una hora.",
+        ("call", "confirmed", MONDAY_17),
+    ),
+    (
+        "ru",
+        "Владимир Путин в понедельник провёл телефонный разговор с Дональдом Трампом.",
+        ("call", "confirmed", MONDAY_17),
+    ),
+    (
+        "uk",
+        "Путін і Трамп поговорили телефоном у понеділок, повідомив Ушаков.",
+        ("call", "confirmed", MONDAY_17),
+    ),
+    (
+        "fi",
+        "Yhdysvaltain presidentti Donald Trump ja Venäjän presidentti Vladimir Putin puhuivat puhelimessa maanantaina.",
+        ("call", "confirmed", MONDAY_17),
+    ),
     # Inflected names: Путиным, Putinille, Trumpin kanssa.
-    ("ru", "Трамп поговорил по телефону с Путиным в прошлый четверг.", ("call", "confirmed", THURSDAY_13)),
+    (
+        "ru",
+        "Трамп поговорил по телефону с Путиным в прошлый четверг.",
+        ("call", "confirmed", THURSDAY_13),
+    ),
     ("uk", "Трамп розмовляв з Путіним у минулий четвер.", ("call", "confirmed", THURSDAY_13)),
     ("fi", "Trump soitti Putinille viime torstaina.", ("call", "confirmed", THURSDAY_13)),
     ("fi", "Putin puhui puhelimessa Trumpin kanssa eilen.", ("call", "confirmed", MONDAY_17)),
     # A planned meeting: the weekday ahead.
-    ("de", "Trump und Putin werden sich am Freitag in Genf treffen.", ("meeting", "planned", FRIDAY_21)),
-    ("fr", "Trump et Poutine se rencontreront vendredi à Genève.", ("meeting", "planned", FRIDAY_21)),
+    (
+        "de",
+        "Trump und Putin werden sich am Freitag in Genf treffen.",
+        ("meeting", "planned", FRIDAY_21),
+    ),
+    (
+        "fr",
+        "Trump et Poutine se rencontreront vendredi à Genève.",
+        ("meeting", "planned", FRIDAY_21),
+    ),
     ("es", "Trump y Putin se reunirán el viernes en Ginebra.", ("meeting", "planned", FRIDAY_21)),
-    ("ru", "Путин и Трамп проведут переговоры в пятницу в Женеве.", ("meeting", "planned", FRIDAY_21)),
+    (
+        "ru",
+        "Путин и Трамп проведут переговоры в пятницу в Женеве.",
+        ("meeting", "planned", FRIDAY_21),
+    ),
     ("uk", "Трамп і Путін зустрінуться у п'ятницю в Женеві.", ("meeting", "planned", FRIDAY_21)),
     ("fi", "Trump ja Putin tapaavat perjantaina Genevessä.", ("meeting", "planned", FRIDAY_21)),
     # A denial.
-    ("de", "Der Kreml dementierte, dass Putin mit Trump telefoniert habe.", ("call", "denied", None)),
-    ("fr", "Le Kremlin a démenti tout entretien téléphonique entre Poutine et Trump.", ("call", "denied", None)),
+    (
+        "de",
+        "Der Kreml dementierte, dass Putin mit Trump telefoniert habe.",
+        ("call", "denied", None),
+    ),
+    (
+        "fr",
+        "Le Kremlin a démenti tout entretien téléphonique entre Poutine et Trump.",
+        ("call", "denied", None),
+    ),
     ("es", "El Kremlin desmintió la llamada entre Putin y Trump.", ("call", "denied", None)),
-    ("ru", "Песков опроверг сообщения о телефонном разговоре Путина и Трампа.", ("call", "denied", None)),
-    ("uk", "Кремль спростував повідомлення про телефонну розмову Путіна і Трампа.", ("call", "denied", None)),
-    ("fi", "Kreml kiisti tiedot Putinin ja Trumpin puhelinkeskustelusta.", ("call", "denied", None)),
+    (
+        "ru",
+        "Песков опроверг сообщения о телефонном разговоре Путина и Трампа.",
+        ("call", "denied", None),
+    ),
+    (
+        "uk",
+        "Кремль спростував повідомлення про телефонну розмову Путіна і Трампа.",
+        ("call", "denied", None),
+    ),
+    (
+        "fi",
+        "Kreml kiisti tiedot Putinin ja Trumpin puhelinkeskustelusta.",
+        ("call", "denied", None),
+    ),
     # A cancelled meeting.
-    ("de", "Trump und Putin haben ihr geplantes Treffen in Budapest abgesagt.", ("meeting", "cancelled", None)),
-    ("fr", "La rencontre entre Trump et Poutine à Budapest a été annulée.", ("meeting", "cancelled", None)),
-    ("es", "La cumbre entre Trump y Putin en Budapest fue cancelada.", ("meeting", "cancelled", None)),
-    ("ru", "Встреча Путина и Трампа в Будапеште отменена, сообщил Песков.", ("meeting", "cancelled", None)),
+    (
+        "de",
+        "Trump und Putin haben ihr geplantes Treffen in Budapest abgesagt.",
+        ("meeting", "cancelled", None),
+    ),
+    (
+        "fr",
+        "La rencontre entre Trump et Poutine à Budapest a été annulée.",
+        ("meeting", "cancelled", None),
+    ),
+    (
+        "es",
+        "La cumbre entre Trump y Putin en Budapest fue cancelada.",
+        ("meeting", "cancelled", None),
+    ),
+    (
+        "ru",
+        "Встреча Путина и Трампа в Будапеште отменена, сообщил Песков.",
+        ("meeting", "cancelled", None),
+    ),
     ("uk", "Зустріч Трампа і Путіна в Будапешті скасували.", ("meeting", "cancelled", None)),
     ("fi", "Trumpin ja Putinin tapaaminen Budapestissa peruttiin.", ("meeting", "cancelled", None)),
     # A hedged report.
-    ("de", "Laut Medienberichten hat Trump am Montag mit Putin telefoniert.", ("call", "reported", MONDAY_17)),
-    ("fr", "Selon des sources, Trump et Poutine se sont parlé au téléphone lundi.", ("call", "reported", MONDAY_17)),
-    ("es", "Según fuentes del diario, Trump y Putin hablaron por teléfono el lunes.", ("call", "reported", MONDAY_17)),
-    ("ru", "По данным источников, Путин и Трамп поговорили по телефону в понедельник.", ("call", "reported", MONDAY_17)),
-    ("uk", "За даними джерел, Путін і Трамп поговорили телефоном у понеділок.", ("call", "reported", MONDAY_17)),
-    ("fi", "Lähteiden mukaan Trump ja Putin puhuivat puhelimessa maanantaina.", ("call", "reported", MONDAY_17)),
+    (
+        "de",
+        "Laut Medienberichten hat Trump am Montag mit Putin telefoniert.",
+        ("call", "reported", MONDAY_17),
+    ),
+    (
+        "fr",
+        "Selon des sources, Trump et Poutine se sont parlé au téléphone lundi.",
+        ("call", "reported", MONDAY_17),
+    ),
+    (
+        "es",
+        "Según fuentes del diario, Trump y Putin hablaron por teléfono el lunes.",
+        ("call", "reported", MONDAY_17),
+    ),
+    (
+        "ru",
+        "По данным источников, Путин и Трамп поговорили по телефону в понедельник.",
+        ("call", "reported", MONDAY_17),
+    ),
+    (
+        "uk",
+        "За даними джерел, Путін і Трамп поговорили телефоном у понеділок.",
+        ("call", "reported", MONDAY_17),
+    ),
+    (
+        "fi",
+        "Lähteiden mukaan Trump ja Putin puhuivat puhelimessa maanantaina.",
+        ("call", "reported", MONDAY_17),
+    ),
 ]
 
 
