@@ -233,6 +233,7 @@ NOT_NEWS = [
     ("uk", "Трамп у понеділок поговорив із Зеленським."),
     ("fi", "Trump kertoi, että Putin puhui puhelimessa Xi Jinpingin kanssa."),
     # History stays history.
+    ("de", "Trump und Putin trafen sich im Juli 2018 in Helsinki."),
     ("fr", "Trump et Poutine se sont rencontrés pour la première fois à Hambourg en 2017."),
     ("es", "Trump y Putin se reunieron por primera vez en Hamburgo en 2017."),
     ("ru", "Путин и Трамп впервые встретились в Гамбурге в 2017 году."),
@@ -246,6 +247,21 @@ NOT_NEWS = [
 )
 def test_third_parties_and_history_are_not_news_of_the_pair(language: str, text: str) -> None:
     assert current(extract(text, language)) == []
+
+
+# Who says so: the participant's voice, in the language's own word order.
+SPEAKERS = [
+    ("de", "Trump hat am Montag mit Putin telefoniert, teilte das Weiße Haus mit.", "das Weiße Haus"),
+    ("fr", "Trump s'est entretenu lundi par téléphone avec Poutine, a indiqué la Maison Blanche.", "la Maison Blanche"),
+    ("ru", "Путин и Трамп поговорили по телефону в понедельник, сообщил Песков.", "Песков"),
+    ("uk", "Путін і Трамп поговорили телефоном у понеділок, — повідомив Ушаков.", "Ушаков"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "text", "who"), SPEAKERS, ids=[s[0] for s in SPEAKERS])
+def test_the_speaker_is_who_says_so(language: str, text: str, who: str) -> None:
+    (call,) = [c for c in extract(text, language) if c.event_type == "call"]
+    assert (call.status, call.event_date, call.asserted_by) == ("confirmed", MONDAY_17, who)
 
 
 def test_a_page_in_a_language_without_a_pack_yields_nothing() -> None:
