@@ -78,7 +78,12 @@ class RuleBasedExtractor:
             return []
         # The packs of the page's languages (extractors.language); none fits: no events.
         text = f"{article.title or ''}\n{article.text}"
-        languages = reading_languages(article.language, text, available_languages())
+        languages = reading_languages(
+            article.language,
+            text,
+            available_languages(),
+            lambda codes: vocabulary_for(codes).trigger,
+        )
         if languages is None:
             return []
         lexicon = ActorLexicon.for_watch(watch, name_inflections(languages))
