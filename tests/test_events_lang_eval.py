@@ -16,7 +16,15 @@ CORPUS = Path(__file__).resolve().parent / "fixtures" / "multilingual"
 @pytest.mark.slow
 def test_newswatch_eval_finds_every_contact_in_every_language(tmp_path: Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "newswatch.cli", "eval", str(CORPUS), "--db", str(tmp_path / "e.db")],
+        [
+            sys.executable,
+            "-m",
+            "newswatch.cli",
+            "eval",
+            str(CORPUS),
+            "--db",
+            str(tmp_path / "e.db"),
+        ],
         capture_output=True,
         text=True,
         timeout=240,
