@@ -87,6 +87,12 @@ CONTACTS = [
     ("uk", "Трамп розмовляв з Путіним у минулий четвер.", ("call", "confirmed", THURSDAY_13)),
     ("fi", "Trump soitti Putinille viime torstaina.", ("call", "confirmed", THURSDAY_13)),
     ("fi", "Putin puhui puhelimessa Trumpin kanssa eilen.", ("call", "confirmed", MONDAY_17)),
+    # Reported speech: "Trump said he had talked with Putin on Monday".
+    (
+        "fi",
+        "Trump kertoi keskustelleensa puhelimessa Putinin kanssa maanantaina.",
+        ("call", "confirmed", MONDAY_17),
+    ),
     # A planned meeting: the weekday ahead.
     (
         "de",
