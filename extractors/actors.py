@@ -16,10 +16,11 @@ president") a title names nobody in particular: someone other than the actor.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Protocol
 
 from newswatch.config import Actor, Watch
 
@@ -132,13 +133,78 @@ def _title_regex(title: str) -> str:
     return r"[\s-]+".join(parts)
 
 
+class NameForms(Protocol):
+    """How a language inflects names (`events.languages.NameInflection` is one)."""
+
+    @property
+    def transliterate(self) -> str: ...
+
+    @property
+    def titles(self) -> tuple[str, ...]: ...
+
+    def forms(self, name: str) -> tuple[str, ...]: ...
+
+    def stems(self, word: str) -> tuple[str, ...]: ...
+
+
+# A capitalised word in Cyrillic script (Russian, Ukrainian): a candidate for a Latin name.
+_CYRILLIC_WORD = re.compile(r"(?<![\w])[А-ЯЁІЇЄҐ][а-яёіїєґА-ЯЁІЇЄҐ'’ʼ-]+(?![\w])")
+# Letters whose spelling varies between transliterations fold together: "Трамп" is "Tramp"
+# and "Trump"; "Зеленский" is "Zelenskij" and "Zelensky"; German "Wladimir" is "Vladimir".
+_VOWEL_RUN = re.compile(r"[aeiouyj]+")
+# Shorter keys ("Si", "Xi") match too many words to be read across scripts.
+MIN_TRANSLITERATED_KEY = 4
+
+
+# Digraphs and their one-letter spellings ("Ушаков": "Ushakov" in one scheme, "Ušakov" in another).
+_DIGRAPHS = (
+    ("shch", "s"),
+    ("sh", "s"),
+    ("ch", "c"),
+    ("zh", "z"),
+    ("kh", "h"),
+    ("ts", "c"),
+    ("w", "v"),
+)
+
+
+def _latin_key(word: str) -> str:
+    plain = "".join(
+        ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch)
+    )
+    for digraph, letter in _DIGRAPHS:
+        plain = plain.replace(digraph, letter)
+    return _VOWEL_RUN.sub("V", "".join(ch for ch in plain if "a" <= ch <= "z"))
+
+
 class ActorLexicon:
-    """The compiled vocabulary of one watch: how its actors and everyone else are named."""
+    """The compiled vocabulary of one watch: how its actors and everyone else are named.
 
-    _cache: ClassVar[dict[int, tuple[Watch, ActorLexicon]]] = {}
+    `inflections` are the name inflections of the languages a text is read with: each
+    name, alias and spokesperson of the watch is also found in its inflected forms
+    ("Putinille", "Путиным" for a watch listing "Путин"), and with a Cyrillic pack
+    (`transliterate`) a name the watch writes in Latin letters is found in Cyrillic text:
+    capitalised Cyrillic words are transliterated (cyrtranslit), their endings undone, and
+    compared with the watch's names letter by letter, vowels folded ("Трампом" -> "Tramp"
+    -> Trump). Aliases in the watch file ("Путин") are the other way to name them.
+    """
 
-    def __init__(self, watch: Watch) -> None:
+    _cache: ClassVar[dict[tuple[int, tuple[NameForms, ...]], tuple[Watch, ActorLexicon]]] = {}
+
+    def __init__(self, watch: Watch, inflections: tuple[NameForms, ...] = ()) -> None:
         self.watch = watch
+        self.inflections = inflections
+        # Latin names by their folded key sequence, for Cyrillic text (see the class doc).
+        self._transliterated: dict[tuple[str, ...], tuple[RefKind, str]] = {}
+        self._scripts = tuple(
+            dict.fromkeys(i.transliterate for i in inflections if i.transliterate)
+        )
+        name_titles = [t for i in inflections for t in i.titles]
+        self._title_before = (
+            re.compile(r"(?<!\w)(?:" + "|".join(name_titles) + r")\s+$", re.IGNORECASE)
+            if name_titles
+            else None
+        )
         self.pair: tuple[str, str] = (watch.contacts.pair[0], watch.contacts.pair[1])
         self.actors: dict[str, Actor] = dict(watch.actors)
         self._patterns: list[_Pattern] = []
@@ -146,6 +212,11 @@ class ActorLexicon:
         self._known_people: set[str] = set()
         for key, actor in watch.actors.items():
             names_all.extend(actor.names)
+            if self._scripts:
+                for name in actor.names + actor.aliases:
+                    self._add_transliterated(name, "actor", key)
+                for name in actor.spokespeople:
+                    self._add_transliterated(name, "spokesperson", key)
             self._known_people.update(
                 actor.names + actor.aliases + actor.spokespeople + actor.voices
             )
@@ -216,20 +287,64 @@ class ActorLexicon:
         self._pronoun_words = frozenset(SINGULAR_PRONOUNS)
 
     @classmethod
-    def for_watch(cls, watch: Watch) -> ActorLexicon:
-        """The lexicon for `watch`, compiled once per watch object and cached."""
-        cached = cls._cache.get(id(watch))
+    def for_watch(cls, watch: Watch, inflections: tuple[NameForms, ...] = ()) -> ActorLexicon:
+        """The lexicon for `watch` in some languages, compiled once per watch object and cached."""
+        cache_key = (id(watch), inflections)
+        cached = cls._cache.get(cache_key)
         if cached is not None and cached[0] is watch:
             return cached[1]
-        lexicon = cls(watch)
+        lexicon = cls(watch, inflections)
         if len(cls._cache) > 64:  # watches are few; keep the cache from growing without bound
             cls._cache.clear()
-        cls._cache[id(watch)] = (watch, lexicon)
+        cls._cache[cache_key] = (watch, lexicon)
         return lexicon
+
+    def _add_transliterated(self, name: str, kind: RefKind, key: str) -> None:
+        words = name.split()
+        if not words or not all(w[:1].isupper() and w.isascii() for w in words):
+            return  # only proper names in Latin letters ("the Kremlin" is not one)
+        folded = tuple(_latin_key(w) for w in words)
+        if len(folded[-1]) >= MIN_TRANSLITERATED_KEY:
+            self._transliterated.setdefault(folded, (kind, key))
+
+    def _transliterated_mentions(self, text: str) -> list[Ref]:
+        """Latin watch names written in Cyrillic ("Трампом" for Trump); see the class doc."""
+        import cyrtranslit  # imported late: only Cyrillic text needs it
+
+        words = list(_CYRILLIC_WORD.finditer(text))
+        keys: list[set[str]] = []
+        for word in words:
+            options: set[str] = set()
+            for script in self._scripts:
+                inflection = next(i for i in self.inflections if i.transliterate == script)
+                for stem in inflection.stems(word.group(0)):
+                    options.add(_latin_key(cyrtranslit.to_latin(stem, script)))
+            keys.append(options)
+        found: list[Ref] = []
+        for folded, (kind, actor) in self._transliterated.items():
+            size = len(folded)
+            for i in range(len(words) - size + 1):
+                if not all(folded[j] in keys[i + j] for j in range(size)):
+                    continue
+                if size > 1 and text[words[i].end() : words[i + size - 1].start()].strip():
+                    continue  # the words of a name stand next to each other
+                start, end = words[i].start(), words[i + size - 1].end()
+                found.append(Ref(start, end, text[start:end], kind, actor, actor, leader=True))
+        return found
 
     def _add(self, phrases: list[str], kind: RefKind, key: str, *, case_insensitive: bool) -> None:
         if not phrases:
             return
+        if kind in ("actor", "spokesperson") and self.inflections:
+            # "Putinille", "Путиным": every form the text's languages give a name.
+            phrases = list(
+                dict.fromkeys(
+                    form
+                    for phrase in phrases
+                    for inflection in self.inflections
+                    for form in (inflection.forms(phrase) if phrase[:1].isupper() else (phrase,))
+                )
+            )
         ordered = sorted(set(phrases), key=len, reverse=True)
         if case_insensitive:
             body = "|".join(_case_insensitive_first(p) for p in ordered)
@@ -263,6 +378,8 @@ class ActorLexicon:
         surnames = known_others if known_others is not None else {}
         found: list[Ref] = []
         low = text.lower()
+        if self._transliterated and _CYRILLIC_WORD.search(text):
+            found.extend(self._transliterated_mentions(text))
         for pattern in self._patterns:
             if pattern.needles and not any(n in low for n in pattern.needles):
                 continue
@@ -365,7 +482,28 @@ class ActorLexicon:
                 found.append(_ref(match, "group", None))
             elif lowered in self._pronoun_words:
                 found.append(_ref(match, "pronoun", None))
+        if self._title_before is not None:
+            found = [self._with_title(ref, text) for ref in found]
         return _longest_first(found)
+
+    def _with_title(self, ref: Ref, text: str) -> Ref:
+        """An actor's mention with the title before it ("Venäjän presidentti Vladimir Putin")."""
+        if ref.kind not in ("actor", "spokesperson") or self._title_before is None:
+            return ref
+        title = self._title_before.search(text, max(0, ref.start - 60), ref.start)
+        if title is None:
+            return ref
+        start = title.start()
+        return Ref(
+            start,
+            ref.end,
+            text[start : ref.end],
+            ref.kind,
+            ref.actor,
+            ref.identity,
+            ref.possessive,
+            ref.leader,
+        )
 
 
 _WORD = re.compile(r"\b\w+(?:['’]s?)?")

@@ -209,10 +209,161 @@ def dateline_end(text: str) -> int:
     return match.end() + (tail.end() if tail else 0)
 
 
-def find_date_mentions(text: str) -> list[DateMention]:
-    """Every date expression in `text`, left to right, without overlaps (the first form wins)."""
+@dataclass(frozen=True)
+class CalendarWords:
+    """Date words of the language packs a text is read with (regular-expression fragments).
+
+    `weekdays[i]` are the spellings of weekday i (Monday = 0) in every pack, `months[i]` of
+    month i + 1; `relative_days` word = offset from the reference day ("вчера" = -1);
+    `past_modifiers`/`next_modifiers` put a weekday before or after the reference day
+    whichever side of it they stand ("viime tiistaina", "mardi dernier");
+    `relative_spans` maps a phrase to the English span it means ("la semaine dernière" =
+    "last week"). Built from the packs by `events.vocabulary`; no language lives here.
+    """
+
+    weekdays: tuple[tuple[str, ...], ...] = ()
+    months: tuple[tuple[str, ...], ...] = ()
+    relative_days: tuple[tuple[str, int], ...] = ()
+    past_modifiers: tuple[str, ...] = ()
+    next_modifiers: tuple[str, ...] = ()
+    relative_spans: tuple[tuple[str, str], ...] = ()
+
+
+class DateGrammar:
+    """The packs' date words compiled into patterns that add to the built-in ones."""
+
+    def __init__(self, words: CalendarWords) -> None:
+        self.words = words
+        self.patterns: list[tuple[str, re.Pattern[str]]] = []
+        weekday = _indexed("wd", words.weekdays)
+        month = _indexed("mo", words.months)
+        past = _join(words.past_modifiers)
+        nxt = _join(words.next_modifiers)
+        if weekday:
+            before = _modifier(past, nxt, "")
+            after = _modifier(past, nxt, "2")
+            before = rf"(?:{before}\s+)?" if before else ""
+            after = rf"(?:\s+{after})?" if after else ""
+            self.patterns.append(
+                (
+                    "pack_weekday",
+                    re.compile(rf"(?<!\w){before}(?:{weekday})(?!\w){after}(?!\w)", re.I),
+                )
+            )
+        if month:
+            self.patterns.append(
+                (
+                    "pack_day_month",
+                    re.compile(
+                        rf"(?<![\w.])(?P<d>[0-3]?\d)\.?\s+(?:de\s+)?(?:{month})(?!\w)"
+                        rf"(?:,?\s+(?:de\s+|del\s+)?(?P<y>(?:19|20)\d\d)\b)?",
+                        re.I,
+                    ),
+                )
+            )
+        if words.relative_days:
+            self.patterns.append(
+                ("pack_relative_day", re.compile(_indexed_words("rd", words.relative_days), re.I))
+            )
+        if words.relative_spans:
+            self.patterns.append(
+                ("pack_relative_span", re.compile(_indexed_words("rs", words.relative_spans), re.I))
+            )
+
+    def mentions(self, text: str) -> list[tuple[int, int, DateMention]]:
+        out: list[tuple[int, int, DateMention]] = []
+        for kind, pattern in self.patterns:
+            for match in pattern.finditer(text):
+                mention = self._mention(kind, match)
+                if mention is not None:
+                    out.append((match.start(), match.end(), mention))
+        return out
+
+    def _mention(self, kind: str, match: re.Match[str]) -> DateMention | None:
+        start, end = match.span()
+        text = match.group(0)
+        index = _group_index(match)
+        if index is None:
+            return None
+        if kind == "pack_weekday":
+            groups = match.groupdict()
+            modifier = (
+                "last"
+                if groups.get("past") or groups.get("past2")
+                else "next"
+                if groups.get("next") or groups.get("next2")
+                else None
+            )
+            return DateMention(start, end, text, "weekday", weekday=index, modifier=modifier)
+        if kind == "pack_day_month":
+            day_num = int(match.group("d"))
+            if not 1 <= day_num <= 31:
+                return None
+            year = int(match.group("y")) if match.group("y") else None
+            return DateMention(start, end, text, "day", year, index + 1, day_num)
+        if kind == "pack_relative_day":
+            word, offset = self.words.relative_days[index]
+            return DateMention(start, end, text, "relative_day", modifier=word, count=offset)
+        if kind == "pack_relative_span":
+            return DateMention(
+                start, end, text, "relative_span", modifier=self.words.relative_spans[index][1]
+            )
+        return None  # pragma: no cover - every kind is handled above
+
+
+def _modifier(past: str, nxt: str, suffix: str) -> str:
+    """ "(?P<past>...)|(?P<next>...)" for the words that put a weekday back or ahead."""
+    parts = []
+    if past:
+        parts.append(f"(?P<past{suffix}>{past})")
+    if nxt:
+        parts.append(f"(?P<next{suffix}>{nxt})")
+    return f"(?:{'|'.join(parts)})" if parts else ""
+
+
+def _join(fragments: tuple[str, ...]) -> str:
+    return "|".join(fragments)
+
+
+def _indexed(prefix: str, entries: tuple[tuple[str, ...], ...]) -> str:
+    """One named group per index ("wd0" ... "wd6") holding that index's spellings."""
+    return "|".join(
+        f"(?P<{prefix}{i}>{'|'.join(spellings)})"
+        for i, spellings in enumerate(entries)
+        if spellings
+    )
+
+
+def _indexed_words(prefix: str, table: tuple[tuple[str, object], ...]) -> str:
+    return (
+        r"(?<!\w)(?:"
+        + "|".join(f"(?P<{prefix}{i}>{word})" for i, (word, _) in enumerate(table))
+        + r")(?!\w)"
+    )
+
+
+def _group_index(match: re.Match[str]) -> int | None:
+    for name, value in match.groupdict().items():
+        if value is not None and name[:2] in ("wd", "mo", "rd", "rs") and name[2:].isdigit():
+            return int(name[2:])
+    return None
+
+
+def find_date_mentions(text: str, grammar: DateGrammar | None = None) -> list[DateMention]:
+    """Every date expression in `text`, left to right, without overlaps (the first form wins).
+
+    `grammar` adds the date words of the language packs the text is read with (weekdays,
+    "12 февраля", "вчера", "viime viikolla"); its forms win over the built-in English and
+    German ones where they overlap.
+    """
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
+    if grammar is not None:
+        # The packs' forms first: "12 de febrero de 2025" is one day, not the year 2025.
+        for start, end, pack_mention in grammar.mentions(text):
+            if not any(start < t_end and t_start < end for t_start, t_end in taken):
+                found.append(pack_mention)
+                taken.append((start, end))
     low = text.lower()
     for kind, pattern in _COMPILED:
         if not any(needle in low for needle in _NEEDLES[kind]):
@@ -241,11 +392,14 @@ def resolve_mention(
 
 
 def resolve_event_date(
-    expression: str, reference: date, tense: Tense = "unknown"
+    expression: str,
+    reference: date,
+    tense: Tense = "unknown",
+    grammar: DateGrammar | None = None,
 ) -> DateRange | None:
     """The days the first date expression in `expression` names, or None; never raises."""
     try:
-        mentions = find_date_mentions(expression)
+        mentions = find_date_mentions(expression, grammar)
     except (ValueError, OverflowError):  # pragma: no cover - regexes do not raise on text
         return None
     for mention in mentions:
@@ -366,6 +520,9 @@ def _resolve(mention: DateMention, reference: date, tense: Tense) -> DateRange |
     if kind == "weekday":
         assert mention.weekday is not None
         return _weekday(mention.weekday, mention.modifier, reference, tense)
+    if kind == "relative_day" and mention.count is not None:
+        day = reference + timedelta(days=mention.count)  # a pack's word and its offset
+        return DateRange(day, day)
     if kind == "relative_day":
         shift = {
             "today": 0,

@@ -92,9 +92,14 @@ replaced by that slot's words from all packs) and `[names]` (inflection: `suffix
 a name, `endings = { "а" = ["ы", "е"] }` replacing a final ending; `NameInflection.forms`).
 Every slot is a list of regular-expression fragments ("meets?", "a\\.m\\."); slots may be
 left out, unknown slots are an error (`LanguagePackError`). A story is read with a tuple of
-packs (`vocabulary.DEFAULT_LANGUAGES` until per-story language detection chooses): each slot
-joins its entries from all of them, pack order first, into one alternation, so a new pack only
-adds words. Slot names and what each binds: see `lang/en.toml`, which fills every slot.
+packs: English plus the pack of every language the page declares or its paragraphs are
+detected in (`extractors.language.reading_languages`; a page whose language has no pack
+yields no events). Each slot joins its entries from all of them, pack order first, into one
+alternation, so a new pack only adds words. Slot names and what each binds: see
+`lang/en.toml`, which fills every slot. `[dating]` words become a `dates.DateGrammar`
+(English and German dates use the built-in patterns of `extractors.dates`); `[names]`
+inflects the watch's names, adds the titles that belong to a name, and, for Cyrillic packs
+(`transliterate`), finds Latin watch names in Cyrillic text (`extractors.actors`).
 """
 
 from __future__ import annotations

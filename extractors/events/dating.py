@@ -176,7 +176,7 @@ def date_from_telling(
             day = v.day_right_after.match(text, hearer[0].ref.end)
             if day is None:
                 continue
-            mentions = find_date_mentions(day.group("when"))
+            mentions = find_date_mentions(day.group("when"), v.calendar)
             resolved = resolve_mention(mentions[0], reference, "past") if mentions else None
             if resolved is None or resolved.day is None:
                 continue

@@ -34,6 +34,8 @@ class ContactWords:
     remote_words: Words = ()
     plural_triggers: Words = ()
     present_forms: Words = ()
+    # Verb forms inflected for the future ("rencontrera", "se reunirán"): a planned contact.
+    future_forms: Words = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class PeopleWords:
     open_partner_prepositions: Words = ()
     recipient_prepositions: Words = ()
     partner_manner: Words = ()
+    # Postpositions after the partner ("Trumpin kanssa"): Finnish names the partner first.
+    partner_postpositions: Words = ()
     object_gap_words: Words = ()
     subject_fillers: Words = ()
     tell_verbs: Words = ()
@@ -151,6 +155,13 @@ class DatingWords:
     since_words: Words = ()
     took_place: Words = ()
     closing_attribution: Words = ()
+    # Words that put a weekday in the past or ahead ("last", "vergangenen", "dernier",
+    # "прошлый", "viime"; "next", "prochain", "следующий", "ensi"), before or after it.
+    past_modifiers: Words = ()
+    next_modifiers: Words = ()
+    # Phrases for spans, each mapped to the English span it means ("la semaine dernière" =
+    # "last week"): `dates` resolves the English phrase, so a new language adds words only.
+    relative_spans: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,10 +195,31 @@ class Phrases:
 @dataclass(frozen=True)
 class NameInflection:
     """How a name changes with grammar: `suffixes` are added to the name as written
-    ("Putin" + "ille"); `endings` replace a final ending ("Мария": "я" -> "и", "ю")."""
+    ("Putin" + "ille"); `endings` replace a final ending ("Мария": "я" -> "и", "ю").
+
+    `transliterate` names a cyrtranslit language ("ru", "ua"): the pack's text is in that
+    Cyrillic script, and a watch name written in Latin letters ("Putin", "Trump") is found
+    in it by transliterating the text's capitalised words back to Latin (`actors`).
+    """
 
     suffixes: Words = ()
     endings: tuple[tuple[str, Words], ...] = ()
+    transliterate: str = ""
+    # Titles that belong to the name after them ("президентом США", "Venäjän presidentti"):
+    # a watch actor's mention takes them in, so "с президентом США Трампом" names Trump.
+    titles: Words = ()
+
+    def stems(self, word: str) -> Words:
+        """The base forms an inflected word may come from ("Путиным" -> "Путин"), itself first."""
+        out = [word]
+        for suffix in self.suffixes:
+            if len(word) > len(suffix) + 2 and word.endswith(suffix):
+                out.append(word[: -len(suffix)])
+        for ending, replacements in self.endings:
+            for replacement in replacements:
+                if replacement and len(word) > len(replacement) + 2 and word.endswith(replacement):
+                    out.append(word[: -len(replacement)] + ending)
+        return tuple(dict.fromkeys(out))
 
     def forms(self, name: str) -> Words:
         """The inflected forms of one name (the name itself first)."""
@@ -230,6 +262,16 @@ _SECTIONS: dict[str, type] = {
 }
 
 
+# Slots that are tables or strings, not word lists (not joined into alternations).
+_TABLE_SLOTS = frozenset({"relative_days", "relative_spans", "endings", "transliterate"})
+
+
+def name_inflections(codes: tuple[str, ...]) -> tuple[NameInflection, ...]:
+    """The [names] sections of the packs a text is read with (for `actors.ActorLexicon`)."""
+    return tuple(load_pack(code).names for code in codes)
+
+
+@cache
 def available_languages() -> tuple[str, ...]:
     """The codes of the shipped packs, sorted."""
     folder = resources.files(__package__).joinpath("lang")
@@ -279,6 +321,16 @@ def _section(cls: type, table: Any, where: str) -> Any:
             ):
                 raise LanguagePackError(f"{where} {name}: a table of word = day offset")
             values[name] = tuple(value.items())
+        elif name == "relative_spans":
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                raise LanguagePackError(f"{where} {name}: a table of phrase = English phrase")
+            values[name] = tuple(value.items())
+        elif name == "transliterate":
+            if not isinstance(value, str):
+                raise LanguagePackError(f"{where} {name}: a cyrtranslit language code")
+            values[name] = value
         elif name == "endings":
             if not isinstance(value, dict) or not all(
                 isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value.values()
@@ -299,7 +351,7 @@ def pack_slots(pack: LanguagePack) -> dict[str, Words]:
         part = getattr(pack, section)
         for f in fields(part):
             value = getattr(part, f.name)
-            if f.name in ("relative_days", "endings"):
+            if f.name in _TABLE_SLOTS:
                 continue
             out[f.name] = value
     return out
@@ -318,6 +370,7 @@ __all__ = [
     "TriggerWords",
     "available_languages",
     "load_pack",
+    "name_inflections",
     "pack_slots",
     "parse_pack",
 ]

@@ -131,7 +131,8 @@ def speaker(
             p for p in persons if p.ref.start >= match.end() and p.ref.start - match.end() <= 40
         ]
         inverted = (
-            bool(re.search(r"[,\"”’]\s*$", text[: match.start()]))
+            # "..., — сообщил Песков": a dash may stand after the comma.
+            bool(re.search(r"[,\"”’»]\s*[—–-]?\s*$", text[: match.start()]))
             and bool(after)
             and after[0].ref.start - match.end() <= 2
         )

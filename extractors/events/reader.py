@@ -35,6 +35,7 @@ from newswatch.extractors.events.dating import (
     since_events,
     trigger_dates,
 )
+from newswatch.extractors.events.languages import available_languages, name_inflections
 from newswatch.extractors.events.model import (
     Anchor,
     Cluster,
@@ -59,6 +60,7 @@ from newswatch.extractors.events.triggers import (
     subject,
 )
 from newswatch.extractors.events.vocabulary import Vocabulary, vocabulary_for
+from newswatch.extractors.language import reading_languages
 from newswatch.extractors.sentences import Sentence, split_sentences
 from newswatch.extractors.stories import split_stories
 
@@ -70,8 +72,18 @@ class RuleBasedExtractor:
         """Candidate contacts and statements between `watch.contacts.pair` in `article.text`."""
         if article.page_kind != "article" or not article.text.strip():
             return []
-        lexicon = ActorLexicon.for_watch(watch)
-        vocabulary = vocabulary_for()
+        # The packs of the page's languages (extractors.language); none fits: no events.
+        text = f"{article.title or ''}\n{article.text}"
+        languages = reading_languages(
+            article.language,
+            text,
+            available_languages(),
+            lambda codes: vocabulary_for(codes).trigger,
+        )
+        if languages is None:
+            return []
+        lexicon = ActorLexicon.for_watch(watch, name_inflections(languages))
+        vocabulary = vocabulary_for(languages)
         stories = split_stories(article.text)
         if len(stories) <= 1:
             return ArticleReader(article, watch, lexicon, vocabulary).read()
@@ -132,7 +144,7 @@ class ArticleReader:
             return SentenceInfo(
                 sentence, is_title, persons, triggers, [], None, None, [(0, len(sentence.text))], []
             )
-        dates = find_date_mentions(sentence.text)
+        dates = find_date_mentions(sentence.text, v.calendar)
         if sentence.index == 0:
             # The wire dateline dates the writing, not anything the sentence reports.
             cut = dateline_end(sentence.text)
@@ -345,8 +357,11 @@ class ArticleReader:
             occurrence_negated(text, trigger, info.persons, v)
         ):
             return []  # "there has not been a summit between them": no contact, nothing to deny
-        future = is_future(before[-70:], after, v, framed=trigger.noun) or bool(
-            v.headline_infinitive.search(before)
+        future = (
+            is_future(before[-70:], after, v, framed=trigger.noun)
+            or bool(v.headline_infinitive.search(before))
+            # A verb inflected for the future ("se reunirán", "rencontrera"): its own tense.
+            or trigger.text.lower() in v.set("future_forms")
         )
         tense: Tense = "future" if future else "past"
         if not future and is_present_form(trigger, before, v):

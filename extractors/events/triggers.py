@@ -173,10 +173,17 @@ def partner(
             rest = [p for p in after if p.ref.start > first.ref.end and p.side is None]
             return (rest[:1], False) if rest else ([], False)
         return with_coordinated(text, first, after, v), False
+    if not trigger.noun:
+        # Verb-final clauses name the partner first: "hat am Dienstag mit Putin telefoniert".
+        earlier = [p for p in persons if p.ref.end <= trigger.start]
+        if earlier and _partner_before(text, earlier[-1], trigger.start, v):
+            return [earlier[-1]], False
     if not after:
         return [], False
     first = after[0]
     gap = text[trigger.end : first.ref.start]
+    if len(gap.split()) <= 2 and v.partner_postposition.match(text, first.ref.end):
+        return [first], False  # "puhui puhelimessa Trumpin kanssa": partner, then postposition
     if trigger.needs_object or (not trigger.noun and trigger.kind == "meeting"):
         # Direct object: "called Putin", "met Russian President Vladimir Putin".
         if trigger.needs_object and v.naming_complement.match(text, first.ref.end):
@@ -194,6 +201,14 @@ def partner(
         rest = [p for p in after[1:] if p.side is None and p.ref.start - first.ref.end < 60]
         return rest[:1], False
     return [], False
+
+
+def _partner_before(text: str, person: Person, trigger_start: int, v: Vocabulary) -> bool:
+    """A partner preposition right before a person a few words before a verb trigger."""
+    gap = text[person.ref.end : trigger_start]
+    if len(gap.split()) > 2 or any(ch in gap for ch in ",;:"):
+        return False
+    return bool(v.partner_before.search(text, max(0, person.ref.start - 15), person.ref.start))
 
 
 def with_coordinated(text: str, first: Person, after: list[Person], v: Vocabulary) -> list[Person]:
@@ -227,6 +242,8 @@ def subject(
             break
         if person.side is not None:
             continue  # a voice or spokesman is not a participant
+        if not trigger.noun and _partner_before(text, person, trigger.start, v):
+            continue  # "mit Putin telefoniert": the partner, not the subject
         if person.ref.possessive and len(gap.split()) > 3:
             continue  # "Trump's special envoy, to pass a message": not the sender
         if person.ref.kind == "other_group" and v.arranger.match(gap):

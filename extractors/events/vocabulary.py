@@ -12,11 +12,16 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from newswatch.extractors.dates import CalendarWords, DateGrammar
 from newswatch.extractors.events.languages import LanguagePack, load_pack, pack_slots
 
 # The packs every story is read with until per-story language detection chooses them:
 # English and the German words the extractor has always known.
 DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "de")
+# Languages whose dates `extractors.dates` reads with its own built-in patterns (they predate
+# the packs and are tuned on the corpus); every other pack's [dating] words are compiled
+# into a `DateGrammar` that adds to them.
+BUILTIN_DATE_LANGUAGES: frozenset[str] = frozenset({"en", "de"})
 
 _SLOT = re.compile(r"\{([a-z_]+)\}")
 _NOTHING = "(?!)"  # an empty slot: matches nowhere
@@ -29,6 +34,8 @@ class Vocabulary:
     languages: tuple[str, ...]
     words: dict[str, tuple[str, ...]]
     sets: dict[str, frozenset[str]]
+    # The packs' weekday, month and relative-day words (`extractors.dates`).
+    calendar: DateGrammar | None
     # Triggers -------------------------------------------------------------------------
     trigger: re.Pattern[str]
     date_words: re.Pattern[str]
@@ -43,6 +50,8 @@ class Vocabulary:
     day_right_after: re.Pattern[str]
     relative_opener: re.Pattern[str]
     partner_slot: re.Pattern[str]
+    partner_postposition: re.Pattern[str]
+    partner_before: re.Pattern[str]
     coordinated: re.Pattern[str]
     recipient_before: re.Pattern[str]
     object_gap: re.Pattern[str]
@@ -143,6 +152,7 @@ def compile_vocabulary(packs: tuple[LanguagePack, ...]) -> Vocabulary:
         languages=languages,
         words=words,
         sets={slot: frozenset(entries) for slot, entries in words.items()},
+        calendar=date_grammar(packs),
         trigger=c(
             r"(?<![\w-])(?:(?P<call_noun>{call_nouns})|(?P<call_verb>{call_verbs})|"
             r"(?P<meeting_noun>{meeting_nouns})|(?P<meeting_verb>{meeting_verbs})|"
@@ -161,11 +171,16 @@ def compile_vocabulary(packs: tuple[LanguagePack, ...]) -> Vocabulary:
         ),
         relative_opener=c(r"\s*,?\s*{relative_pronouns}\b"),
         partner_slot=c(r"^\s*(?:{partner_manner}\s+)?(?P<prep>{partner_prepositions})\s+", i),
+        partner_before=c(r"(?<![\w-]){partner_prepositions}\s+$", i),
+        partner_postposition=c(r"\s*{partner_postpositions}\b", i),
         recipient_before=c(r"\b{recipient_prepositions}\s*$"),
         object_gap=c(r"\s*(?:{object_gap_words})?\s*"),
         coordinated=c(r"\s*,?\s*{coordinators}\s+(?:[\w.]+\s+){0,3}"),
         beside_group=c(r"\s*(?:,|,?\s*(?:{coordinators}|{disjunctions}))\s*"),
-        subject_coordination=c(r"\s*(?:,?\s*{coordinators}|[-–])\s*(?:[A-Z][\w.]*\s+){0,3}"),
+        # Capitals of the Latin and Cyrillic scripts ("und Wladimir", "і Володимир").
+        subject_coordination=c(
+            r"\s*(?:,?\s*{coordinators}|[-–])\s*(?:[A-ZÄÖÜА-ЯЁІЇЄҐ][\w.]*\s+){0,3}"
+        ),
         arranger=c(r"{arranger}", i),
         question_words=c(r"\b{questions}\b", i),
         hypothetical=c(r"\b{hypothetical}\b", i),
@@ -234,6 +249,27 @@ def compile_vocabulary(packs: tuple[LanguagePack, ...]) -> Vocabulary:
         ),
         date_word=c(r"{month_abbreviations}\b|\d"),
         took_place=c(r"\b{took_place}\b", i),
+    )
+
+
+def date_grammar(packs: tuple[LanguagePack, ...]) -> DateGrammar | None:
+    """The [dating] words of the packs the built-in date patterns do not cover."""
+    own = [p.dating for p in packs if p.code not in BUILTIN_DATE_LANGUAGES]
+    if not own:
+        return None
+
+    def by_index(count: int, lists: list[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(w[i] for w in lists if len(w) == count) for i in range(count))
+
+    return DateGrammar(
+        CalendarWords(
+            weekdays=by_index(7, [d.weekdays for d in own]),
+            months=by_index(12, [d.months for d in own]),
+            relative_days=tuple(pair for d in own for pair in d.relative_days),
+            past_modifiers=tuple(w for d in own for w in d.past_modifiers),
+            next_modifiers=tuple(w for d in own for w in d.next_modifiers),
+            relative_spans=tuple(pair for d in own for pair in d.relative_spans),
+        )
     )
 
 
