@@ -1,8 +1,8 @@
 """Helpers for the copy-detection tests and benchmarks (this module holds no tests).
 
-`ingest` does for one article what the monitor flow does inside its write transaction:
-fingerprint, look up candidates, decide, write the article row, store the fingerprint
-and re-point the group. The article row is written here with minimal test SQL, because
+`ingest` does for one article what the store stage does for a whole batch (and
+tests/test_copies_batch.py proves the two agree): fingerprint, look up candidates,
+decide, write the article row, store the fingerprint and re-point the group. The article row is written here with minimal test SQL, because
 the real row writer belongs to storage/articles.py.
 """
 
@@ -26,7 +26,7 @@ from newswatch.urls import canonicalize_url
 def ingest(
     con: duckdb.DuckDBPyConnection, article: Article, fp: Fingerprint | None = None
 ) -> CopyDecision:
-    """Run copy detection for one article and store it, as the flow does."""
+    """Run copy detection for one article and store it, as the store stage does."""
     fp = fp or fingerprint_article(article)
     candidates = find_copy_candidates(
         con, fp, article.declared_canonical_url, canonical_url=article.canonical_url
