@@ -197,11 +197,18 @@ def _group(status: EventStatus) -> frozenset[EventStatus] | None:
 
 
 @cache
-def _additional_pattern() -> re.Pattern[str]:
+def _additional_pattern(kind: EventType) -> re.Pattern[str] | None:
+    """Cue, a few words, then a noun of this kind: "another call" tells nothing of a meeting."""
     nouns: list[str] = []
     for code in available_languages():
         contact = load_pack(code).contact
-        nouns += [*contact.call_nouns, *contact.meeting_nouns, *contact.message_nouns]
+        nouns += {
+            "call": contact.call_nouns,
+            "meeting": contact.meeting_nouns,
+            "message": contact.message_nouns,
+        }.get(kind, ())
+    if not nouns:
+        return None
     cues = "|".join(ADDITIONAL_CONTACT_CUES)
     # "of" ends the phrase: "the second day of the summit" is no second summit.
     gap = rf"(?:[\s,]+(?!of\b)[\w’'-]+){{0,{ADDITIONAL_CUE_GAP_WORDS}}}?"
@@ -209,8 +216,9 @@ def _additional_pattern() -> re.Pattern[str]:
 
 
 def _is_additional(candidate: CandidateEvent) -> bool:
-    """The evidence calls the contact an additional one ("a second meeting")."""
-    return bool(_additional_pattern().search(candidate.evidence))
+    """The evidence calls the contact an additional one of its kind ("a second meeting")."""
+    pattern = _additional_pattern(candidate.event_type)
+    return pattern is not None and bool(pattern.search(candidate.evidence))
 
 
 def _known_as_other(item: _Working, candidate: CandidateEvent, article_id: str) -> bool:

@@ -408,3 +408,15 @@ def test_a_fitting_event_at_the_candidate_place_is_preferred() -> None:
     (target,) = [m.event_id for m in result.mentions if m.article_id == "a4"]
     (vienna_event,) = [e for e in stored(result) if e.date_earliest == date(2025, 3, 10)]
     assert target == vienna_event.event_id
+
+
+def test_another_contact_of_another_kind_leaves_the_candidate_with_the_known_one() -> None:
+    known = candidate("planned", date(2025, 3, 15), kind="meeting")
+    after_call = candidate(
+        "planned",
+        date(2025, 3, 12),
+        date(2025, 4, 11),
+        kind="meeting",
+        evidence="After another phone call, the two sides said the summit would go ahead.",
+    )
+    assert len(stored(run([(1, [known]), (2, [after_call])]))) == 1
