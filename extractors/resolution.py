@@ -16,9 +16,10 @@ Status rules (how an event's status moves as articles arrive)
 - reported beats planned: a planned contact said to have happened, unconfirmed.
 - planned never moves another status.
 - A historical mention (background in an article about something else) never moves the
-  status of an event; it is still a mention. One exception: background that says a
-  planned contact happened ("since their meeting in Osaka"), in an article published after
-  the planned range ended and naming no other place, confirms the plan (it came true).
+  status of an event; it is still a mention. One exception: background that tells how a
+  plan ended ("since their meeting in Osaka", "had earlier cancelled the summit"), in an
+  article published after the planned range ended and naming no other place, moves the
+  plan to that outcome (it came true, or it was called off).
   An event is historical while every mention of it is historical.
 
 Distinct contacts (what keeps two contacts on one day apart)
@@ -306,7 +307,7 @@ def _apply(
     event = item.event
     status = event.status
     asserted_by = event.asserted_by
-    if not candidate.historical or _plan_came_true(event, candidate, published):
+    if not candidate.historical or _plan_outcome(event, candidate, published):
         moved = next_status(status, candidate.status)
         if moved != status:
             status, asserted_by = moved, candidate.asserted_by or asserted_by
@@ -332,11 +333,11 @@ def _apply(
     )
 
 
-def _plan_came_true(event: StoredEvent, candidate: CandidateEvent, published: date | None) -> bool:
-    """Background that says a planned contact happened, told after its days, confirms it."""
+def _plan_outcome(event: StoredEvent, candidate: CandidateEvent, published: date | None) -> bool:
+    """Background that tells how a plan ended (held, called off), told after its days."""
     return (
         event.status == "planned"
-        and candidate.status in _HELD
+        and (candidate.status in _HELD or candidate.status in _CALLED_OFF)
         and published is not None
         and event.date_latest is not None
         and event.date_latest < published

@@ -420,3 +420,17 @@ def test_another_contact_of_another_kind_leaves_the_candidate_with_the_known_one
         evidence="After another phone call, the two sides said the summit would go ahead.",
     )
     assert len(stored(run([(1, [known]), (2, [after_call])]))) == 1
+
+
+def test_background_after_a_planned_day_that_says_it_was_called_off_cancels_the_plan() -> None:
+    plan = candidate("planned", date(2025, 3, 10), kind="meeting")
+    called_off = candidate(
+        "cancelled",
+        date(2025, 2, 20),
+        date(2025, 3, 31),
+        kind="meeting",
+        historical=True,
+        evidence="Trump had earlier cancelled the summit with Putin.",
+    )
+    (event,) = stored(run([(0, [plan]), (5, [called_off])]))
+    assert event.status == "cancelled"
