@@ -30,8 +30,8 @@ Distinct contacts (what keeps two contacts on one day apart)
   undisclosed conversation"; `ADDITIONAL_CONTACT_CUES`) is not any contact known before
   its article, unless it gives that contact's very day or that contact was itself told as
   an additional one.
-- Between fitting events, one at the candidate's place is preferred to one without a
-  place, and that to one at another place.
+- Between fitting events, one at the candidate's place is preferred; another place counts
+  as no place (places are often misread), so it never pushes a candidate away.
 
 Date rules: a candidate joins an event when their ranges overlap (an open end overlaps
 anything); of several, the one with the candidate's exact day, then the one at its place,
@@ -242,7 +242,7 @@ def _places_fit(a: str | None, b: str | None) -> int:
 def _match(working: list[_Working], candidate: CandidateEvent) -> _Working | None:
     """The event a candidate is about: same kind, overlapping dates; the tightest fit wins.
 
-    An event at the candidate's place beats one without a place, and that one at another.
+    An event at the candidate's place beats the others (another place counts as none).
     Between equally tight fits, a report that a contact happened ("after the call ended",
     no day given) prefers the planned event whose day it covers: the plan came true.
     """
@@ -265,7 +265,8 @@ def _match(working: list[_Working], candidate: CandidateEvent) -> _Working | Non
             )
         )
         span = _span(event.date_earliest, event.date_latest)
-        place = _places_fit(event.location, candidate.location)
+        # Only a shared place counts: a misread place must not push a candidate away.
+        place = max(_places_fit(event.location, candidate.location), 0)
         score = (-exact, -place, -plan_came_true, span)
         if best is None or score < best[0]:
             best = (score, item)

@@ -434,3 +434,22 @@ def test_background_after_a_planned_day_that_says_it_was_called_off_cancels_the_
     )
     (event,) = stored(run([(0, [plan]), (5, [called_off])]))
     assert event.status == "cancelled"
+
+
+def test_a_place_that_fits_no_event_leaves_the_tightest_fit() -> None:
+    placed = replace(candidate("confirmed", date(2025, 3, 7), kind="meeting"), location="Lyon")
+    unplaced = candidate(
+        "reported",
+        date(2025, 3, 1),
+        date(2025, 3, 14),
+        kind="meeting",
+        evidence="They are said to have held another meeting.",
+    )
+    elsewhere = replace(
+        candidate("confirmed", date(2025, 3, 5), date(2025, 3, 9), kind="meeting"),
+        location="Marseille",
+    )
+    result = run([(1, [placed]), (2, [unplaced]), (3, [elsewhere])])
+    (target,) = [m.event_id for m in result.mentions if m.article_id == "a3"]
+    (lyon,) = [e for e in stored(result) if e.event_date == date(2025, 3, 7)]
+    assert target == lyon.event_id
