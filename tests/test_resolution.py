@@ -274,3 +274,182 @@ def test_a_report_without_its_day_joins_the_planned_event_whose_day_it_covers() 
     (change,) = run([(3, [report])], existing=events).changes
     assert change.event.event_date == date(2025, 3, 18)
     assert (change.previous_status, change.event.status) == ("planned", "confirmed")
+
+
+def test_a_contact_called_off_and_one_held_in_one_article_are_two_events() -> None:
+    plan = candidate("planned", date(2025, 3, 14), date(2025, 3, 15), kind="meeting")
+    held = candidate(
+        "confirmed",
+        date(2025, 3, 8),
+        date(2025, 3, 16),
+        kind="meeting",
+        evidence="The two leaders chatted over coffee at the forum.",
+    )
+    called_off = candidate(
+        "cancelled",
+        date(2025, 3, 8),
+        date(2025, 3, 30),
+        kind="meeting",
+        evidence="Trump had called off the formal summit with Putin.",
+    )
+    result = run([(1, [plan]), (2, [held, called_off])])
+    events = stored(result)
+    assert sorted(e.status for e in events) == ["cancelled", "confirmed"]
+    (cancelled,) = [e for e in events if e.status == "cancelled"]
+    assert (cancelled.date_earliest, cancelled.date_latest) == (
+        date(2025, 3, 14),
+        date(2025, 3, 15),
+    )
+
+
+def test_a_contact_told_as_an_additional_one_is_not_the_known_contact() -> None:
+    known = candidate("confirmed", date(2025, 3, 7), kind="meeting")
+    second = candidate(
+        "confirmed",
+        date(2025, 3, 5),
+        date(2025, 3, 12),
+        kind="meeting",
+        evidence="Putin and Trump held a second, unannounced meeting at the banquet.",
+    )
+    events = stored(run([(1, [known]), (3, [second])]))
+    assert sorted((e.date_earliest, e.date_latest) for e in events) == [
+        (date(2025, 3, 5), date(2025, 3, 12)),
+        (date(2025, 3, 7), date(2025, 3, 7)),
+    ]
+
+
+def test_an_additional_contact_named_again_joins_the_one_first_told_as_additional() -> None:
+    known = candidate("confirmed", date(2025, 3, 6))
+    first = candidate(
+        "reported",
+        date(2025, 3, 5),
+        date(2025, 3, 12),
+        evidence="Sources say the pair had another phone call last week.",
+    )
+    again = candidate(
+        "confirmed",
+        date(2025, 3, 6),
+        date(2025, 3, 13),
+        evidence="The Kremlin confirmed that another call took place.",
+    )
+    events = stored(run([(1, [known]), (2, [first]), (3, [again])]))
+    assert sorted((e.status, e.date_earliest, e.date_latest) for e in events) == [
+        ("confirmed", date(2025, 3, 5), date(2025, 3, 12)),
+        ("confirmed", date(2025, 3, 6), date(2025, 3, 6)),
+    ]
+
+
+def test_an_additional_contact_on_the_known_day_is_that_contact() -> None:
+    day = date(2025, 3, 6)
+    again = candidate("confirmed", day, evidence="It was their second call this year.")
+    (event,) = stored(run([(1, [candidate("confirmed", day)]), (2, [again])]))
+    assert event.event_date == day
+
+
+def test_a_second_day_of_a_summit_is_no_second_summit() -> None:
+    known = candidate("confirmed", date(2025, 3, 6), kind="meeting")
+    later = candidate(
+        "confirmed",
+        date(2025, 3, 1),
+        date(2025, 3, 12),
+        kind="meeting",
+        evidence="On the second day of the summit the two presidents met again.",
+    )
+    assert len(stored(run([(1, [known]), (2, [later])]))) == 1
+
+
+def test_background_after_a_planned_day_that_says_it_happened_confirms_the_plan() -> None:
+    plan = replace(candidate("planned", date(2025, 3, 10), kind="meeting"), location="Geneva")
+    since = replace(
+        candidate(
+            "confirmed",
+            date(2025, 1, 1),
+            date(2025, 12, 31),
+            kind="meeting",
+            historical=True,
+            evidence="Since they met in Geneva, the talks have stalled.",
+        ),
+        location="Geneva",
+    )
+    (event,) = stored(run([(0, [plan]), (5, [since])]))
+    assert (event.status, event.historical) == ("confirmed", False)
+
+
+def test_background_at_another_place_leaves_the_plan_planned() -> None:
+    plan = replace(candidate("planned", date(2025, 3, 10), kind="meeting"), location="Geneva")
+    elsewhere = replace(
+        candidate(
+            "confirmed",
+            date(2025, 3, 1),
+            date(2025, 3, 31),
+            kind="meeting",
+            historical=True,
+            evidence="They met at the Vienna conference in March.",
+        ),
+        location="Vienna conference",
+    )
+    (event,) = stored(run([(0, [plan]), (5, [elsewhere])]))
+    assert event.status == "planned"
+
+
+def test_a_fitting_event_at_the_candidate_place_is_preferred() -> None:
+    geneva = replace(candidate("confirmed", date(2025, 3, 9), kind="meeting"), location="Geneva")
+    vienna = replace(
+        candidate("confirmed", date(2025, 3, 10), date(2025, 3, 11), kind="meeting"),
+        location="Vienna",
+    )
+    mention = replace(
+        candidate(
+            "confirmed", date(2025, 3, 1), date(2025, 3, 31), kind="meeting", historical=True
+        ),
+        location="Vienna summit",
+    )
+    result = run([(1, [geneva, vienna]), (4, [mention])])
+    (target,) = [m.event_id for m in result.mentions if m.article_id == "a4"]
+    (vienna_event,) = [e for e in stored(result) if e.date_earliest == date(2025, 3, 10)]
+    assert target == vienna_event.event_id
+
+
+def test_another_contact_of_another_kind_leaves_the_candidate_with_the_known_one() -> None:
+    known = candidate("planned", date(2025, 3, 15), kind="meeting")
+    after_call = candidate(
+        "planned",
+        date(2025, 3, 12),
+        date(2025, 4, 11),
+        kind="meeting",
+        evidence="After another phone call, the two sides said the summit would go ahead.",
+    )
+    assert len(stored(run([(1, [known]), (2, [after_call])]))) == 1
+
+
+def test_background_after_a_planned_day_that_says_it_was_called_off_cancels_the_plan() -> None:
+    plan = candidate("planned", date(2025, 3, 10), kind="meeting")
+    called_off = candidate(
+        "cancelled",
+        date(2025, 2, 20),
+        date(2025, 3, 31),
+        kind="meeting",
+        historical=True,
+        evidence="Trump had earlier cancelled the summit with Putin.",
+    )
+    (event,) = stored(run([(0, [plan]), (5, [called_off])]))
+    assert event.status == "cancelled"
+
+
+def test_a_place_that_fits_no_event_leaves_the_tightest_fit() -> None:
+    placed = replace(candidate("confirmed", date(2025, 3, 7), kind="meeting"), location="Lyon")
+    unplaced = candidate(
+        "reported",
+        date(2025, 3, 1),
+        date(2025, 3, 14),
+        kind="meeting",
+        evidence="They are said to have held another meeting.",
+    )
+    elsewhere = replace(
+        candidate("confirmed", date(2025, 3, 5), date(2025, 3, 9), kind="meeting"),
+        location="Marseille",
+    )
+    result = run([(1, [placed]), (2, [unplaced]), (3, [elsewhere])])
+    (target,) = [m.event_id for m in result.mentions if m.article_id == "a3"]
+    (lyon,) = [e for e in stored(result) if e.event_date == date(2025, 3, 7)]
+    assert target == lyon.event_id
