@@ -50,6 +50,9 @@ def corpus_watch(path: Path, feed_url: str) -> Path:
     path.write_text(
         f'name = "corpus"\n\n[[sources]]\nkind = "rss"\nname = "corpus-feed"\nurl = "{feed_url}"\n\n'
         + actors.replace("allow_private_hosts = false", "allow_private_hosts = true")
+        # This test counts the pages each run fetches: no re-checks of stored pages
+        # (tests/test_versions_e2e.py covers those).
+        + "\n[versions]\nrecheck = false\n"
     )
     return path
 

@@ -75,6 +75,9 @@ def run(
             str(watch),
             "--db",
             str(db),
+            # The site's stories are dated 2025-03-18: read them as of that day, as news.
+            "--as-of",
+            "2025-03-18T12:00Z",
             *options,
         ],
         capture_output=True,
