@@ -160,3 +160,12 @@ def test_asking_whether_to_cancel_the_meeting_cancels_nothing() -> None:
         )
     )
     assert (meeting.status, meeting.event_date) == ("planned", date(2025, 10, 20))
+
+
+def test_waiting_for_a_call_is_no_call() -> None:
+    # Written for this test: a call someone waits for has not happened.
+    text = (
+        "Donald Trump had to wait four days for Vladimir Putin to return his "
+        "congratulatory phone call, aides said on Monday."
+    )
+    assert contacts(extract(text)) == []
