@@ -72,31 +72,35 @@ class RuleBasedExtractor:
         """Candidate contacts and statements between `watch.contacts.pair` in `article.text`."""
         if article.page_kind != "article" or not article.text.strip():
             return []
-        # The packs of the page's languages (extractors.language); none fits: no events.
-        text = f"{article.title or ''}\n{article.text}"
-        languages = reading_languages(
-            article.language,
-            text,
-            available_languages(),
-            lambda codes: vocabulary_for(codes).trigger,
-        )
-        if languages is None:
-            return []
-        lexicon = ActorLexicon.for_watch(watch, name_inflections(languages))
-        vocabulary = vocabulary_for(languages)
         stories = split_stories(article.text)
         if len(stories) <= 1:
-            return ArticleReader(article, watch, lexicon, vocabulary).read()
-        # A digest or bulletin: each story is read on its own (its people, dates and
-        # speakers), all against the page's own day; the page title heads none of them.
+            return _read_in_its_languages(article, watch, f"{article.title or ''}\n{article.text}")
+        # A digest or bulletin: each story is read on its own (its languages, people, dates
+        # and speakers), all against the page's own day; the page title heads none of them.
         reference = reference_day(article.published_at, article.text)
         found: list[CandidateEvent] = []
         for story in stories:
             part = replace(article, text=article.text[story.start : story.end], title=None)
-            found.extend(
-                ArticleReader(part, watch, lexicon, vocabulary, reference=reference).read()
-            )
+            found.extend(_read_in_its_languages(part, watch, part.text, reference=reference))
         return found
+
+
+def _read_in_its_languages(
+    article: Article, watch: Watch, text: str, *, reference: date | None = None
+) -> list[CandidateEvent]:
+    """Read a page (or one story of it) with the packs of its languages (extractors.language);
+    none fits: no events."""
+    languages = reading_languages(
+        article.language,
+        text,
+        available_languages(),
+        lambda codes: vocabulary_for(codes).trigger,
+    )
+    if languages is None:
+        return []
+    lexicon = ActorLexicon.for_watch(watch, name_inflections(languages))
+    reader = ArticleReader(article, watch, lexicon, vocabulary_for(languages), reference=reference)
+    return reader.read()
 
 
 class ArticleReader:
