@@ -149,7 +149,7 @@ def test_a_one_megabyte_single_paragraph_page_is_read_quickly() -> None:
 def test_a_digest_with_one_story_in_another_language_reads_that_story_in_its_language() -> None:
     # A numbered digest declared English: three long English items and one short Finnish
     # item that reports the call. Each story is read with the packs of its own language.
-    filler = " ".join([ENGLISH] * 4)
+    filler = " ".join([ENGLISH] * 12)
     digest = "\n".join([f"1. {filler}", f"2. {filler}", f"3. {FINNISH}", f"4. {filler}"])
     found = [c for c in extract(digest, language="en") if c.event_type != "statement"]
     assert [(c.event_type, c.event_date) for c in found] == [("call", date(2025, 3, 18))]
