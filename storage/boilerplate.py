@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
@@ -21,15 +22,21 @@ WHERE host IN (SELECT unnest(?::VARCHAR[])) AND pages >= ?
 GROUP BY host
 """
 
-_PAGE_SEEN = "SELECT count(*) FROM site_boilerplate_pages WHERE host = ? AND page_key = ?"
-_ADD_PAGE = "INSERT INTO site_boilerplate_pages (host, page_key, seen_at) VALUES (?, ?, ?)"
-# One statement per page: its fingerprints are distinct, so each row of the insert meets
-# at most one existing row.
-_COUNT_PAGE = """
+_PAGES_SEEN = """
+SELECT q.h, q.k FROM (SELECT unnest(?::VARCHAR[]) AS h, unnest(?::BIGINT[]) AS k) AS q
+JOIN site_boilerplate_pages p ON p.host = q.h AND p.page_key = q.k
+"""
+_ADD_PAGES = """
+INSERT INTO site_boilerplate_pages (host, page_key, seen_at)
+SELECT unnest(?::VARCHAR[]), unnest(?::BIGINT[]), ?
+"""
+# One statement per batch: the batch's pages are counted per (host, fingerprint) first,
+# so each row of the insert meets at most one existing row.
+_COUNT_PAGES = """
 INSERT INTO site_boilerplate AS b (host, fingerprint, pages, last_seen_at)
-SELECT ?, unnest(?::BIGINT[]), 1, ?
+SELECT unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::INTEGER[]), ?
 ON CONFLICT (host, fingerprint) DO UPDATE SET
-    pages = b.pages + 1,
+    pages = b.pages + excluded.pages,
     last_seen_at = excluded.last_seen_at
 """
 
@@ -51,15 +58,27 @@ def save_observations(
     con: duckdb.DuckDBPyConnection, observations: Iterable[PageObservation | None], now: datetime
 ) -> int:
     """Count each observed page once per host; returns how many pages were new."""
-    counted = 0
     batch: Mapping[tuple[str, int], PageObservation] = {
         (o.host, o.page_key): o for o in observations if o is not None and o.fingerprints
     }
-    for (host, page_key), observation in batch.items():
-        row = con.execute(_PAGE_SEEN, [host, page_key]).fetchone()
-        if row and row[0]:
-            continue
-        con.execute(_ADD_PAGE, [host, page_key, now])
-        con.execute(_COUNT_PAGE, [host, sorted(observation.fingerprints), now])
-        counted += 1
-    return counted
+    if not batch:
+        return 0
+    keys = list(batch)
+    seen = {
+        (str(h), int(k))
+        for h, k in con.execute(
+            _PAGES_SEEN, [[h for h, _ in keys], [k for _, k in keys]]
+        ).fetchall()
+    }
+    new = [key for key in keys if key not in seen]
+    if not new:
+        return 0
+    con.execute(_ADD_PAGES, [[h for h, _ in new], [k for _, k in new], now])
+    counts: Counter[tuple[str, int]] = Counter(
+        (host, fingerprint) for host, key in new for fingerprint in batch[(host, key)].fingerprints
+    )
+    con.execute(
+        _COUNT_PAGES,
+        [[h for h, _ in counts], [f for _, f in counts], list(counts.values()), now],
+    )
+    return len(new)

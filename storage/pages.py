@@ -84,19 +84,17 @@ def save_raw_pages(
         )
     if not rows:
         return 0
-    before = _count(con)
     # Column lists unnested side by side: one statement per batch (executemany runs one
     # per row, several times slower for blobs).
     names = ", ".join(name for name, _ in _RAW_COLUMNS)
     selects = ", ".join(f"unnest(?::{kind}[])" for _, kind in _RAW_COLUMNS)
     columns = [list(col) for col in zip(*rows, strict=True)]
-    con.execute(f"INSERT INTO raw_pages ({names}) SELECT {selects} ON CONFLICT DO NOTHING", columns)
-    return _count(con) - before
-
-
-def _count(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT count(*) FROM raw_pages").fetchone()
-    return int(row[0]) if row else 0
+    inserted = con.execute(
+        f"INSERT INTO raw_pages ({names}) SELECT {selects} ON CONFLICT DO NOTHING "
+        "RETURNING page_id",
+        columns,
+    ).fetchall()
+    return len(inserted)
 
 
 @dataclass(frozen=True)
@@ -303,31 +301,36 @@ def _recheck(r: tuple[Any, ...]) -> Recheck:
 
 
 def save_rechecks(con: duckdb.DuckDBPyConnection, watch: str, rows: Sequence[RecheckRow]) -> None:
-    """Upsert schedule rows (validators kept when a fetch brought none)."""
-    for row in rows:
-        con.execute(
-            """
-            INSERT INTO article_rechecks (url, watch, etag, last_modified, first_seen_at,
-                published_at, interval_seconds, next_check_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (watch, url) DO UPDATE SET
-                etag = coalesce(excluded.etag, article_rechecks.etag),
-                last_modified = coalesce(excluded.last_modified, article_rechecks.last_modified),
-                published_at = coalesce(excluded.published_at, article_rechecks.published_at),
-                interval_seconds = excluded.interval_seconds,
-                next_check_at = excluded.next_check_at
-            """,
-            [
-                row.url,
-                watch,
-                row.etag,
-                row.last_modified,
-                row.state.first_seen_at,
-                row.state.published_at,
-                row.state.interval.total_seconds(),
-                row.next_check_at,
-            ],
-        )
+    """Upsert schedule rows (validators kept when a fetch brought none), in one statement."""
+    if not rows:
+        return
+    columns = [
+        [r.url for r in rows],
+        [r.etag for r in rows],
+        [r.last_modified for r in rows],
+        [r.state.first_seen_at for r in rows],
+        [r.state.published_at for r in rows],
+        [r.state.interval.total_seconds() for r in rows],
+        [r.next_check_at for r in rows],
+    ]
+    con.execute(
+        """
+        INSERT INTO article_rechecks (url, watch, etag, last_modified, first_seen_at,
+            published_at, interval_seconds, next_check_at)
+        SELECT u, ?, e, l, f, p, i, n FROM (
+            SELECT unnest(?::VARCHAR[]) AS u, unnest(?::VARCHAR[]) AS e,
+                   unnest(?::VARCHAR[]) AS l, unnest(?::TIMESTAMPTZ[]) AS f,
+                   unnest(?::TIMESTAMPTZ[]) AS p, unnest(?::DOUBLE[]) AS i,
+                   unnest(?::TIMESTAMPTZ[]) AS n)
+        ON CONFLICT (watch, url) DO UPDATE SET
+            etag = coalesce(excluded.etag, article_rechecks.etag),
+            last_modified = coalesce(excluded.last_modified, article_rechecks.last_modified),
+            published_at = coalesce(excluded.published_at, article_rechecks.published_at),
+            interval_seconds = excluded.interval_seconds,
+            next_check_at = excluded.next_check_at
+        """,
+        [watch, *columns],
+    )
 
 
 def due_rechecks(
@@ -408,8 +411,13 @@ def save_new_text(
 
 def link_raw_pages(con: duckdb.DuckDBPyConnection, links: Sequence[tuple[str, str]]) -> None:
     """Tie kept pages to the articles they became: (link canonical URL, article id)."""
-    for url, article_id in links:
-        con.execute(
-            "UPDATE raw_pages SET article_id = ? WHERE canonical_url = ? AND article_id IS NULL",
-            [article_id, url],
-        )
+    if not links:
+        return
+    con.execute(
+        """
+        UPDATE raw_pages SET article_id = q.a
+        FROM (SELECT unnest(?::VARCHAR[]) AS u, unnest(?::VARCHAR[]) AS a) AS q
+        WHERE raw_pages.canonical_url = q.u AND raw_pages.article_id IS NULL
+        """,
+        [[u for u, _ in links], [a for _, a in links]],
+    )

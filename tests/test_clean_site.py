@@ -171,3 +171,14 @@ def test_a_database_from_before_site_learning_gets_its_tables(db: str) -> None:
     assert ensure_schema(db) >= 2
     with write_session(db) as con:
         assert store.save_observations(con, [observe("gazette.example", STORIES[0])], NOW) == 1
+
+
+def test_pages_of_one_batch_count_once_each(db: str) -> None:
+    pages = [observe("gazette.example", [*story, PROMO]) for story in STORIES[:3]]
+    with write_session(db) as con:
+        assert store.save_observations(con, [*pages, pages[0]], NOW) == 3
+    with read_session(db) as con:
+        assert store.load_repeated_paragraphs(con, ["gazette.example"]) == {
+            "gazette.example": frozenset({fingerprint(PROMO)})
+        }
+        assert store.load_repeated_paragraphs(con, ["gazette.example"], min_pages=4) == {}
