@@ -31,16 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
-from benchdata import (  # noqa: E402
-    CORPUS,
-    CorpusPage,
-    corpus_text_source,
-    found_pairs,
-    ingest,
-    load_corpus,
-    stored_groups,
-    true_pairs,
-)
+from benchdata import CORPUS  # noqa: E402
 
 from newswatch.extractors.fingerprint import (  # noqa: E402
     NEAR_COPY_THRESHOLD,
@@ -51,6 +42,15 @@ from newswatch.extractors.fingerprint import (  # noqa: E402
     normalise_text,
 )
 from newswatch.storage.db import ensure_schema, write_session  # noqa: E402
+from newswatch.testing.copies import (  # noqa: E402
+    CorpusPage,
+    corpus_text_source,
+    found_pairs,
+    ingest,
+    load_corpus,
+    stored_groups,
+    true_pairs,
+)
 
 
 def shingle_set(text: str, size: int) -> set[tuple[str, ...]]:

@@ -33,12 +33,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import duckdb  # noqa: E402
-from benchdata import ingest, make_article, sentence, story  # noqa: E402
 
 from newswatch.domain import Article  # noqa: E402
 from newswatch.extractors.copies import fingerprint_article  # noqa: E402
 from newswatch.extractors.fingerprint import BANDS, NUM_PERM  # noqa: E402
 from newswatch.storage.db import ensure_schema, write_session  # noqa: E402
+from newswatch.testing.copies import ingest, make_article, sentence, story  # noqa: E402
 
 PLANTED = 100  # real originals in the base population, copied by the new articles
 NEW = 350  # new articles at each size: a warm-up batch, then the measured ones

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Literal
 
-from newswatch.domain import Article, CopyMatch
+from newswatch.domain import Article, CopyCandidate, CopyMatch
 from newswatch.extractors.fingerprint import (
     NEAR_COPY_THRESHOLD,
     Fingerprint,
@@ -33,29 +33,6 @@ CopyMethod = Literal["url", "exact", "near"]
 # Strongest evidence first: a page naming its original beats equal text beats similar text.
 _METHOD_RANK: dict[CopyMethod, int] = {"url": 0, "exact": 1, "near": 2}
 _NO_DATE = datetime.max.replace(tzinfo=UTC)
-
-
-class CopyCandidate(Protocol):
-    """A stored article as copy detection sees it (storage.copies.StoredCandidate)."""
-
-    @property
-    def article_id(self) -> str: ...
-    @property
-    def canonical_url(self) -> str: ...
-    @property
-    def published_at(self) -> datetime | None: ...
-    @property
-    def duplicate_of(self) -> str | None: ...
-    @property
-    def content_hash(self) -> str | None: ...
-    @property
-    def signature(self) -> Sequence[int] | None: ...
-    @property
-    def declared_canonical_url(self) -> str | None: ...
-    @property
-    def copy_method(self) -> str | None: ...
-    @property
-    def copy_similarity(self) -> float | None: ...
 
 
 @dataclass(frozen=True)

@@ -14,40 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
-from newswatch.domain import Article, CopyMatch
-from newswatch.extractors.copies import CopyCandidate, CopyDecision, decide_copy
+from newswatch.domain import Article, CopyCandidate, CopyMatch
+from newswatch.extractors.copies import CopyDecision, decide_copy
 from newswatch.extractors.fingerprint import Fingerprint
-
-
-@dataclass(frozen=True)
-class CopyRow:
-    """An article as copy detection sees it, stored or decided earlier in this batch."""
-
-    article_id: str
-    canonical_url: str
-    published_at: datetime | None
-    duplicate_of: str | None
-    content_hash: str | None
-    signature: tuple[int, ...] | None
-    declared_canonical_url: str | None
-    copy_method: str | None
-    copy_similarity: float | None
-
-
-def _row(candidate: CopyCandidate) -> CopyRow:
-    return CopyRow(
-        candidate.article_id,
-        candidate.canonical_url,
-        candidate.published_at,
-        candidate.duplicate_of,
-        candidate.content_hash,
-        tuple(candidate.signature) if candidate.signature is not None else None,
-        candidate.declared_canonical_url,
-        candidate.copy_method,
-        candidate.copy_similarity,
-    )
 
 
 @dataclass
@@ -57,7 +27,7 @@ class BatchCopyState:
     # Each incoming article's verdict when it was decided (before later re-pointing).
     decisions: dict[str, CopyMatch] = field(default_factory=dict)
     # Every row as it must end up: incoming articles and stored rows alike.
-    rows: dict[str, CopyRow] = field(default_factory=dict)
+    rows: dict[str, CopyCandidate] = field(default_factory=dict)
     # Stored articles (not of this batch) whose copy link changed.
     repointed_stored: set[str] = field(default_factory=set)
     # Every article, stored or incoming, that some decision re-pointed.
@@ -75,7 +45,7 @@ class BatchCopyDetector:
         self.state = BatchCopyState()
         for candidate in stored_rows:
             self._stored_ids.add(candidate.article_id)
-            self.state.rows[candidate.article_id] = _row(candidate)
+            self.state.rows[candidate.article_id] = candidate
         # The in-memory index of this batch's articles, keyed as the stored look-up is.
         self._by_bucket: dict[int, list[str]] = {}
         self._by_hash: dict[str, list[str]] = {}
@@ -95,7 +65,7 @@ class BatchCopyDetector:
                 found.update(self._by_declared.get(url, ()))
         return found
 
-    def _candidates(self, ids: set[str]) -> list[CopyRow]:
+    def _candidates(self, ids: set[str]) -> list[CopyCandidate]:
         """The matched rows with their whole copy groups, as the stored look-up returns them."""
         if not ids:
             return []
@@ -113,7 +83,7 @@ class BatchCopyDetector:
         match = decision.match
         state = self.state
         state.decisions[article.article_id] = match
-        state.rows[article.article_id] = CopyRow(
+        state.rows[article.article_id] = CopyCandidate(
             article.article_id,
             article.canonical_url,
             article.published_at,

@@ -10,7 +10,7 @@ Pure: stored rows and re-derived rows in, the reconciled rows and a diff out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from newswatch.domain import Mention, StoredEvent
@@ -137,11 +137,3 @@ def _same(a: StoredEvent, b: StoredEvent) -> bool:
         and a.historical == b.historical
         and a.summary == b.summary
     )
-
-
-def ids_in(mentions: Sequence[Mention]) -> Mapping[str, int]:
-    """Mentions per event id, for reports."""
-    counts: dict[str, int] = {}
-    for m in mentions:
-        counts[m.event_id] = counts.get(m.event_id, 0) + 1
-    return counts

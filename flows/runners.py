@@ -22,14 +22,6 @@ class TaskRunnerError(ValueError):
     """The watch asks for a task runner this process cannot provide."""
 
 
-def configured_api_url() -> str | None:
-    """The Prefect API URL in force (environment or profile); None on the temporary API."""
-    from prefect.settings import get_current_settings
-
-    url = get_current_settings().api.url
-    return str(url) if url else None
-
-
 def check_task_runner(runtime: RuntimeConfig, api_url: str | None) -> None:
     """Raise `TaskRunnerError` when the watch's runner cannot run against `api_url`."""
     if runtime.task_runner != "dask":

@@ -54,7 +54,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc), EXIT_CONFIG)
     configure_prefect_env()
     from newswatch.flows.monitor import monitor
-    from newswatch.flows.runners import TaskRunnerError, check_task_runner, configured_api_url
+    from newswatch.flows.runners import TaskRunnerError, check_task_runner
+    from newswatch.runtime import configured_api_url
     from newswatch.storage.db import DatabaseBusyError, DatabaseError
     from newswatch.storage.locks import RunInProgressError
 

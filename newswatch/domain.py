@@ -141,6 +141,22 @@ class CopyMatch:
 
 
 @dataclass(frozen=True)
+class CopyCandidate:
+    """An article as copy detection sees it: stored (storage.copies reads it) or decided
+    earlier in the same batch (extractors.copy_batch)."""
+
+    article_id: str
+    canonical_url: str
+    published_at: datetime | None
+    duplicate_of: str | None
+    content_hash: str | None
+    signature: tuple[int, ...] | None
+    declared_canonical_url: str | None
+    copy_method: str | None
+    copy_similarity: float | None
+
+
+@dataclass(frozen=True)
 class CandidateEvent:
     """A contact (or statement) an extractor found in one article, with its evidence."""
 

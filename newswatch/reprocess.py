@@ -60,21 +60,21 @@ def reprocess(
     from newswatch.storage import reprocess as store
     from newswatch.storage.db import read_session, write_session
     from newswatch.storage.feedback import reapply_feedback
-    from newswatch.storage.pages import iter_raw_pages
 
     job = job_id_for(watch, since, stage)
     with read_session(db_path) as con:
         selected = store.articles_for_reprocess(con, watch.name, since)
         done = store.load_checkpoints(con, job)
-        raw_html: dict[str, str] = {}
-        if stage in ("clean", "all"):
-            for pages in iter_raw_pages(con, watch=watch.name):
-                for stored in pages:  # the latest fetch of each article wins
-                    if stored.article_id and stored.page.html is not None:
-                        raw_html[stored.article_id] = stored.page.html
     with stage_progress("reprocess", len(selected)) as advance:
         results = _rederive(
-            db_path, job, selected, done, raw_html, watch, extractor_for(watch), advance
+            db_path,
+            job,
+            selected,
+            done,
+            stage in ("clean", "all"),
+            watch,
+            extractor_for(watch),
+            advance,
         )
 
     batch = []
@@ -124,23 +124,34 @@ def _rederive(
     job: str,
     selected: list[tuple[Article, str | None]],
     done: dict[str, tuple[tuple[CandidateEvent, ...], str | None]],
-    raw_html: dict[str, str],
+    reclean: bool,
     watch: Watch,
     extractor: EventExtractor,
     advance: Callable[[], None],
 ) -> dict[str, tuple[tuple[CandidateEvent, ...], str | None]]:
-    """Candidates (and re-cleaned text) per article, checkpointed every CHECKPOINT_EVERY."""
+    """Candidates (and re-cleaned text) per article, checkpointed every CHECKPOINT_EVERY.
+
+    Kept pages are read a checkpoint's worth at a time, so memory does not grow with the
+    archive.
+    """
     from newswatch.extractors.clean import clean_page
     from newswatch.faults import fault_point
     from newswatch.storage import reprocess as store
-    from newswatch.storage.db import write_session
+    from newswatch.storage.db import read_session, write_session
+    from newswatch.storage.pages import latest_raw_html
 
     results = dict(done)
+    todo = [article for article, _copy_of in selected if article.article_id not in results]
+    for _ in range(len(selected) - len(todo)):
+        advance()
+    raw_html: dict[str, str] = {}
     pending: list[tuple[str, tuple[CandidateEvent, ...], str | None]] = []
-    for article, _copy_of in selected:
-        if article.article_id in results:
-            advance()
-            continue
+    for n, article in enumerate(todo):
+        if reclean and n % CHECKPOINT_EVERY == 0:
+            with read_session(db_path) as con:
+                raw_html = latest_raw_html(
+                    con, [a.article_id for a in todo[n : n + CHECKPOINT_EVERY]]
+                )
         text: str | None = None
         reading = article
         html = raw_html.get(article.article_id)

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 import duckdb
 
-from newswatch.domain import CopyMatch
+from newswatch.domain import CopyCandidate, CopyMatch
 from newswatch.storage.db import in_list
 
 
@@ -32,21 +31,6 @@ class FingerprintLike(Protocol):
     def signature(self) -> Sequence[int] | None: ...
     @property
     def bands(self) -> Sequence[tuple[int, int]]: ...
-
-
-@dataclass(frozen=True)
-class StoredCandidate:
-    """A stored article that may be, or whose group may contain, the original of a copy."""
-
-    article_id: str
-    canonical_url: str
-    published_at: datetime | None
-    duplicate_of: str | None
-    content_hash: str | None
-    signature: tuple[int, ...] | None
-    declared_canonical_url: str | None
-    copy_method: str | None
-    copy_similarity: float | None
 
 
 # Each branch is an indexed lookup: band buckets (a join with 20 rows on one side runs as
@@ -113,7 +97,7 @@ def find_copy_candidates(
     declared_canonical_url: str | None,
     *,
     canonical_url: str | None = None,
-) -> list[StoredCandidate]:
+) -> list[CopyCandidate]:
     """Stored articles that may be copies of this text, with their whole copy groups.
 
     Matches by band bucket and content hash (eligible texts only), by the declared
@@ -125,7 +109,7 @@ def find_copy_candidates(
         return []
     rows = con.execute(_CANDIDATE_ROWS, [_group_ids(con, ids)]).fetchall()
     return [
-        StoredCandidate(
+        CopyCandidate(
             article_id=r[0],
             canonical_url=r[1],
             published_at=r[2],
@@ -242,7 +226,7 @@ class BatchCandidates:
     """
 
     direct: dict[str, tuple[str, ...]]
-    rows: dict[str, StoredCandidate]
+    rows: dict[str, CopyCandidate]
 
 
 def _probe_keys(probes: Sequence[CopyProbe]) -> dict[tuple[str, object], list[str]]:
@@ -306,7 +290,7 @@ def find_batch_copy_candidates(
 
 def _rows_with_groups(
     con: duckdb.DuckDBPyConnection, ids: Sequence[str]
-) -> dict[str, StoredCandidate]:
+) -> dict[str, CopyCandidate]:
     """The candidate rows of these ids, their originals and every copy of those originals."""
     if not ids:
         return {}
@@ -336,10 +320,10 @@ def _rows_with_groups(
         "SELECT article_id, canonical_url, published_at, duplicate_of, content_hash, "
         f"copy_method, copy_similarity FROM articles WHERE article_id IN ({group})"
     ).fetchall()
-    out: dict[str, StoredCandidate] = {}
+    out: dict[str, CopyCandidate] = {}
     for r in sorted(rows):
         signature, declared = signatures.get(r[0], (None, None))
-        out[r[0]] = StoredCandidate(
+        out[r[0]] = CopyCandidate(
             article_id=r[0],
             canonical_url=r[1],
             published_at=r[2],
@@ -376,3 +360,12 @@ def insert_fingerprints(con: duckdb.DuckDBPyConnection, probes: Sequence[CopyPro
             "SELECT unnest(?::SMALLINT[]), unnest(?::UINTEGER[]), unnest(?::VARCHAR[])",
             [[b[1] for b in bands], [b[2] for b in bands], [b[0] for b in bands]],
         )
+
+
+def copy_groups_by_url(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """Every stored article's original, by canonical URL (None for an original)."""
+    rows = con.execute(
+        "SELECT a.canonical_url, o.canonical_url FROM articles a "
+        "LEFT JOIN articles o ON o.article_id = a.duplicate_of"
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}

@@ -56,6 +56,9 @@ def save_feedback(con: duckdb.DuckDBPyConnection, feedback: Feedback) -> None:
 
 def reapply_feedback(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
     """Make events agree with every stored verdict (idempotent)."""
+    # Runs call this after every stored batch: with no verdict at all there is nothing to do.
+    if con.execute("SELECT 1 FROM feedback LIMIT 1").fetchone() is None:
+        return
     # The latest verdict of each kind wins: a later `ok` clears an earlier `wrong`.
     con.execute(
         """

@@ -171,6 +171,18 @@ def _stored_page(r: tuple[Any, ...]) -> StoredPage:
     )
 
 
+def latest_raw_html(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, str]:
+    """The HTML of the latest kept fetch of each of these articles that has one."""
+    if not article_ids:
+        return {}
+    rows = con.execute(
+        "SELECT article_id, arg_max(html_zlib, fetched_at) FROM raw_pages "
+        "WHERE article_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY article_id",
+        [list(article_ids)],
+    ).fetchall()
+    return {str(a): zlib.decompress(bytes(b)).decode("utf-8") for a, b in rows}
+
+
 def prune_raw_pages(
     con: duckdb.DuckDBPyConnection,
     now: datetime,
@@ -344,23 +356,6 @@ def due_rechecks(
         [watch, now, limit],
     ).fetchall()
     return [_recheck(r) for r in rows]
-
-
-def last_fetched(
-    con: duckdb.DuckDBPyConnection, canonical_urls: Sequence[str]
-) -> dict[str, datetime]:
-    """When each stored page (by its link's or its own canonical URL) was last read."""
-    if not canonical_urls:
-        return {}
-    rows = con.execute(
-        """
-        SELECT q.u, max(a.fetched_at) FROM (SELECT unnest(?::VARCHAR[]) AS u) AS q
-        JOIN articles a ON a.canonical_url = q.u OR a.link_url = q.u
-        GROUP BY q.u
-        """,
-        [list(canonical_urls)],
-    ).fetchall()
-    return {r[0]: r[1] for r in rows if r[1] is not None}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from newswatch.core.store import store_with_copy_detection
 from newswatch.core.types import ReadArticle
 from newswatch.domain import Article
 from newswatch.storage.db import ensure_schema, write_session
-from tests.support.copies import ingest, make_article, sentence, story
+from newswatch.testing.copies import ingest, make_article, sentence, story
 
 T0 = datetime(2025, 8, 16, 1, 25, tzinfo=UTC)
 

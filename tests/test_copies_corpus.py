@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from newswatch.storage.db import ensure_schema, write_session
-from tests.support.copies import (
+from newswatch.testing.copies import (
     CorpusPage,
     found_pairs,
     ingest,

@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from newswatch.domain import Article, CopyMatch
+from newswatch.domain import CopyCandidate as StoredCandidate
 from newswatch.extractors.copies import CopyDecision, decide_copy, fingerprint_article
 from newswatch.extractors.fingerprint import MIN_WORDS
-from newswatch.storage.copies import StoredCandidate
-from tests.support.copies import make_article, sentence, story
+from newswatch.testing.copies import make_article, sentence, story
 
 T0 = datetime(2025, 2, 12, 18, 40, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from newswatch.extractors.fingerprint import BANDS
 from newswatch.storage import copies
 from newswatch.storage.copies import find_copy_candidates, save_fingerprint
 from newswatch.storage.db import ensure_schema, write_session
-from tests.support.copies import ingest, make_article, sentence, stored_groups, story
+from newswatch.testing.copies import ingest, make_article, sentence, stored_groups, story
 
 T0 = datetime(2025, 8, 16, 1, 25, tzinfo=UTC)
 

@@ -1,7 +1,7 @@
 """The test corpus through the pipeline core (clean → extract → copies → resolve → store).
 
 tests/fixtures/corpus is read as a run reads it: batch 1, then batch 2, each in publication
-order; every label must be met exactly. The development corpus in ../shared is scored by
+order; every label must be met exactly. The development corpus is scored by
 bench/bench_events_corpus.py.
 """
 

@@ -23,7 +23,7 @@ from newswatch.extractors.fingerprint import (
     normalise_text,
     word_shingles,
 )
-from tests.support.copies import story
+from newswatch.testing.copies import story
 
 REPO = Path(__file__).resolve().parents[1]
 

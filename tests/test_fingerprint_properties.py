@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newswatch.domain import Article
+from newswatch.domain import CopyCandidate as StoredCandidate
 from newswatch.extractors.copies import decide_copy, fingerprint_article
-from newswatch.storage.copies import StoredCandidate
-from tests.support.copies import make_article, sentence, story
+from newswatch.testing.copies import make_article, sentence, story
 
 EARLY = datetime(2025, 3, 18, 19, 35, tzinfo=UTC)
 LATE = datetime(2025, 3, 19, 8, 15, tzinfo=UTC)

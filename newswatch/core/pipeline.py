@@ -208,8 +208,7 @@ def _run_stages(
     counts.links_unresolved = len(google.unresolved)
     if google.learned or google.unresolved:
         stages.save_google_resolutions(google, run)
-    new_by_source = stages.new_links_by_source_of(results, db)
-    links = run_stage(
+    selection = run_stage(
         "select-new-links",
         stages.select_new_links,
         results,
@@ -218,13 +217,13 @@ def _run_stages(
         watch,
         run.clock(),
     )
-    counts.links_new = len(links)
-    if links:
-        process_links(run, links, run_stage, counts, new_events)
+    counts.links_new = len(selection.links)
+    if selection.links:
+        process_links(run, selection.links, run_stage, counts, new_events)
     # Validators only now: a crash before this point must not hide links behind a 304.
     fault_point("before-source-save")
     counts.alerts_queued += run_stage(
-        "save-sources", stages.save_source_results, results, run, new_by_source
+        "save-sources", stages.save_source_results, results, run, selection.new_by_source
     )
     fault_point("after-source-save")
     run_stage("prune-archive", stages.prune_archive, watch, db, run.clock)

@@ -53,13 +53,22 @@ def discover_links(watch: Watch, db_path: str) -> list[SourceResult]:
     return poll_sources(watch, states)
 
 
+@dataclass(frozen=True)
+class LinkSelection:
+    """The links a run fetches, and per source how many of its links were new (its sign of
+    life, for source health), both from one look-up of the stored links."""
+
+    links: list[CandidateLink]
+    new_by_source: dict[str, int]
+
+
 def select_new_links(
     results: Sequence[SourceResult],
     db_path: str,
     limit: int,
     watch: Watch | None = None,
     now: datetime | None = None,
-) -> list[CandidateLink]:
+) -> LinkSelection:
     """Links not stored yet, one per canonical URL: the newest `limit`, oldest first.
 
     With `watch`, stored pages to read again follow them (core/versions.py): those their
@@ -84,7 +93,10 @@ def select_new_links(
     fresh.sort(key=lambda lk: (lk.published_at is None, lk.published_at or oldest), reverse=True)
     chosen = list(reversed(fresh[:limit]))
     taken = {link.canonical_url for link in chosen}
-    return chosen + [link for link in again if link.canonical_url not in taken]
+    return LinkSelection(
+        links=chosen + [link for link in again if link.canonical_url not in taken],
+        new_by_source=new_links_by_source(results, known),
+    )
 
 
 def fetch_batch(
@@ -136,15 +148,6 @@ def save_google_resolutions(google: ResolvedResults, run: RunContext) -> None:
     with write_session(run.db_path) as con:
         google_store.save_resolutions(con, google.learned, now)
         source_store.save_fetches(con, run.run_id, google.unresolved, now=now)
-
-
-def new_links_by_source_of(results: Sequence[SourceResult], db_path: str) -> dict[str, int]:
-    """Per source, how many of its links are not stored yet (its sign of life)."""
-    with read_session(db_path) as con:
-        known = article_store.known_link_urls(
-            con, (link.canonical_url for r in results for link in r.links)
-        )
-    return new_links_by_source(results, known)
 
 
 def deliver_alerts(watch: Watch, db_path: str, clock: Clock) -> DeliveryCounts:

@@ -2,8 +2,8 @@
 
 `ingest` does for one article what the store stage does for a whole batch (and
 tests/test_copies_batch.py proves the two agree): fingerprint, look up candidates,
-decide, write the article row, store the fingerprint and re-point the group. The article row is written here with minimal test SQL, because
-the real row writer belongs to storage/articles.py.
+decide, write the article row (storage's own writer), store the fingerprint and re-point
+the group.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import duckdb
 from newswatch.domain import Article
 from newswatch.extractors.copies import CopyDecision, decide_copy, fingerprint_article
 from newswatch.extractors.fingerprint import Fingerprint
-from newswatch.storage.copies import apply_copy_match, find_copy_candidates
+from newswatch.storage.articles import NewArticleRow, insert_articles
+from newswatch.storage.copies import apply_copy_match, copy_groups_by_url, find_copy_candidates
 from newswatch.urls import canonicalize_url
 
 
@@ -33,23 +34,7 @@ def ingest(
     )
     decision = decide_copy(article, fp, candidates)
     match = decision.match
-    con.execute(
-        "INSERT INTO articles (article_id, url, canonical_url, published_at, text, page_kind, "
-        "content_hash, duplicate_of, copy_method, copy_similarity) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            article.article_id,
-            article.url,
-            article.canonical_url,
-            article.published_at,
-            article.text,
-            article.page_kind,
-            fp.content_hash,
-            match.duplicate_of,
-            match.method,
-            match.similarity,
-        ],
-    )
+    insert_articles(con, [NewArticleRow(article, match, fp.content_hash, False, None, "ingest")])
     apply_copy_match(
         con,
         match,
@@ -62,11 +47,7 @@ def ingest(
 
 def stored_groups(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     """Every stored article's duplicate_of, by canonical URL (ids are opaque)."""
-    rows = con.execute(
-        "SELECT a.canonical_url, o.canonical_url FROM articles a "
-        "LEFT JOIN articles o ON o.article_id = a.duplicate_of"
-    ).fetchall()
-    return {r[0]: r[1] for r in rows}
+    return copy_groups_by_url(con)
 
 
 def make_article(
