@@ -358,6 +358,23 @@ class ActorLexicon:
         regex = re.compile(r"(?<!\w)(?:" + body + r")" + _NAME_TAIL + r"(?!\w)")
         self._patterns.append(_Pattern(regex, kind, key, needles=_needles(phrases)))
 
+    def may_mention(self, text: str, actor: str) -> bool:
+        """False only when nothing in `text` can name `actor`: a substring test per pattern.
+
+        `mentions` finds an actor only through one of its patterns, whose needles (one of
+        which a match must contain) are tested here on the whole text; Cyrillic words may
+        name a Latin-written actor, so with a Cyrillic pack any Cyrillic word answers yes.
+        """
+        low = text.lower()
+        if self._scripts and any(a == actor for _, a in self._transliterated.values()):
+            if _CYRILLIC_WORD.search(text):
+                return True
+        return any(
+            not pattern.needles or any(n in low for n in pattern.needles)
+            for pattern in self._patterns
+            if pattern.actor == actor
+        )
+
     def display_name(self, key: str) -> str:
         """The shortest name of an actor ("Trump"), for summaries."""
         actor = self.actors.get(key)

@@ -8,13 +8,15 @@ wrappers (retries, observability) — never with logic.
 Throughput: pages are fetched in chunks on one background thread (one chunk at a time,
 so per-host politeness holds across chunks), cleaned on worker processes
 (core/workers.py), and stored here, in chunk order, one transaction per chunk — the run's
-process is the database's one writer. Fetching, cleaning and storing overlap.
+process is the database's one writer. Fetching, cleaning and storing overlap. The three
+are one stage ("fetch-clean-store"), not a stage per chunk: a Prefect task run costs
+~70 ms of the run's time with the temporary API (bench/bench_throughput.py), more than
+cleaning a hundred pages.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import contextvars
 import logging
 import time
 import uuid
@@ -29,7 +31,7 @@ from newswatch.clock import RunClock
 from newswatch.config import Watch
 from newswatch.core import stages
 from newswatch.core.google_links import resolve_google_links
-from newswatch.core.types import BatchOutcome, Clock, ReadArticle, RunContext, wall_clock
+from newswatch.core.types import Clock, ProcessedLinks, ReadArticle, RunContext, wall_clock
 from newswatch.core.workers import clean_executor, clean_jobs_ahead
 from newswatch.domain import CandidateLink, FetchedPage, RunCounts, SourceResult
 from newswatch.extractors.clean_site import host_of
@@ -219,7 +221,8 @@ def _run_stages(
     )
     counts.links_new = len(selection.links)
     if selection.links:
-        process_links(run, selection.links, run_stage, counts, new_events)
+        processed = run_stage("fetch-clean-store", process_links, run, selection.links)
+        add_processed(counts, new_events, processed)
     # Validators only now: a crash before this point must not hide links behind a 304.
     fault_point("before-source-save")
     counts.alerts_queued += run_stage(
@@ -245,13 +248,7 @@ def _chunks(items: Sequence[CandidateLink], size: int) -> list[Sequence[Candidat
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def process_links(
-    run: RunContext,
-    links: Sequence[CandidateLink],
-    run_stage: StageRunner,
-    counts: RunCounts,
-    new_events: list[str],
-) -> None:
+def process_links(run: RunContext, links: Sequence[CandidateLink]) -> ProcessedLinks:
     """Fetch, clean and store the links in chunks, the three stages overlapping.
 
     The fetch thread runs one chunk after another, a few ahead; each fetched chunk is
@@ -260,10 +257,11 @@ def process_links(
     """
     # Imported here: the cleaning stack costs seconds, and a run with nothing new never
     # needs it; imported before the workers fork, so they share it.
-    from newswatch.core.reading import clean_and_extract
+    from newswatch.core.reading import clean_and_extract, warm_up
     from newswatch.core.store import store_batch
 
     watch = run.watch
+    processed = ProcessedLinks()
     chunks = _chunks(links, watch.runtime.batch_size)
     ahead = clean_jobs_ahead(watch.runtime)
     # What each host repeats on its pages (learned on earlier runs) is cut from its pages.
@@ -273,18 +271,13 @@ def process_links(
         )
     with (
         concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newswatch-fetch") as fetcher,
-        clean_executor(watch.runtime, len(links)) as cleaner,
+        clean_executor(watch, len(links), warm_up) as cleaner,
         HeldWriter(run.db_path) as writer,
     ):
         run = replace(run, writer=writer)
 
         def fetch(chunk: Sequence[CandidateLink]) -> concurrent.futures.Future[list[FetchedPage]]:
-            # A copy of this context per call, so a stage runner that needs its caller's
-            # context (a Prefect flow run) finds it on the fetch thread too.
-            context = contextvars.copy_context()
-            return fetcher.submit(
-                context.run, run_stage, "fetch-pages", stages.fetch_batch, chunk, watch, run.clock
-            )
+            return fetcher.submit(stages.fetch_batch, chunk, watch, run.clock)
 
         fetching = deque(fetch(chunk) for chunk in chunks[: ahead + 1])
         waiting = deque(chunks[ahead + 1 :])
@@ -295,12 +288,12 @@ def process_links(
                 if waiting:
                     fetching.append(fetch(waiting.popleft()))
                 stages.record_fetches(pages, run)
-                count_pages(counts, pages)
+                processed.count_pages(pages)
                 cleaning.append(cleaner.submit(clean_and_extract, pages, watch, site_boilerplate))
                 continue
             read = _wait(cleaning.popleft(), writer)
-            outcome = run_stage("store-batch", store_batch, read, run)
-            add_outcome(counts, new_events, outcome)
+            processed.add(store_batch(read, run))
+    return processed
 
 
 def _wait(future: concurrent.futures.Future[R], writer: HeldWriter) -> R:
@@ -310,20 +303,17 @@ def _wait(future: concurrent.futures.Future[R], writer: HeldWriter) -> R:
     return future.result()
 
 
-def count_pages(counts: RunCounts, pages: Sequence[FetchedPage]) -> None:
-    """Fetch outcomes of one chunk, into the run's counts."""
-    counts.pages_fetched += sum(1 for p in pages if p.status == "ok")
-    counts.pages_failed += sum(1 for p in pages if p.status == "failed")
-    counts.pages_skipped += sum(1 for p in pages if p.status == "skipped")
-
-
-def add_outcome(counts: RunCounts, new_events: list[str], outcome: BatchOutcome) -> None:
-    """One store transaction's outcome, into the run's counts."""
-    counts.articles_stored += outcome.articles_stored
-    counts.articles_relevant += outcome.articles_relevant
-    counts.copies_found += outcome.copies_found
-    counts.events_new += outcome.events_new
-    counts.events_updated += outcome.events_updated
-    counts.mentions_added += outcome.mentions_added
-    counts.alerts_queued += outcome.alerts_queued
-    new_events.extend(outcome.new_event_summaries)
+def add_processed(counts: RunCounts, new_events: list[str], processed: ProcessedLinks) -> None:
+    """What fetching, cleaning and storing the run's links did, into the run's counts."""
+    counts.pages_fetched += processed.pages_fetched
+    counts.pages_failed += processed.pages_failed
+    counts.pages_skipped += processed.pages_skipped
+    stored = processed.stored
+    counts.articles_stored += stored.articles_stored
+    counts.articles_relevant += stored.articles_relevant
+    counts.copies_found += stored.copies_found
+    counts.events_new += stored.events_new
+    counts.events_updated += stored.events_updated
+    counts.mentions_added += stored.mentions_added
+    counts.alerts_queued += stored.alerts_queued
+    new_events.extend(stored.new_event_summaries)

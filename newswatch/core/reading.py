@@ -7,6 +7,7 @@ runs on the run's worker processes (core/workers.py).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from newswatch.config import Watch
 from newswatch.core.types import ReadArticle
@@ -64,3 +65,25 @@ def read_page(
         page.link.canonical_url,
         fingerprint_article(article),
     )
+
+
+def warm_up(watch: Watch) -> None:
+    """Clean and read one small made-up page naming the watch's actors, and drop the result.
+
+    Run before the cleaning workers fork (core/workers.py): what the first page loads
+    (the language model, the packs' compiled vocabularies, the watch's name patterns) is
+    then loaded once and shared by the workers.
+    """
+    names = " and ".join(actor.names[0] for actor in watch.actors.values() if actor.names)
+    sentence = f"{names or 'The ministers'} spoke by phone on Monday, officials said."
+    filler = " ".join(["The talks were described as constructive by people close to them."] * 3)
+    html = (
+        "<html><head><title>Talks</title></head><body><article><h1>Talks</h1>"
+        f"<p>{sentence}</p><p>{filler}</p></article></body></html>"
+    )
+    article = clean_page(
+        html, "https://warm-up.invalid/a", {}, source="warm-up", fetched_at=datetime.now(UTC)
+    )
+    fingerprint_article(article)
+    if watch.is_keyword_watch or watch.contacts.extractor != "llm":  # an LLM would be called
+        extractor_for(watch).extract(article, watch)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from newswatch.config import Watch
-from newswatch.domain import Article, CandidateEvent
+from newswatch.domain import Article, CandidateEvent, FetchedPage
 from newswatch.storage.db import HeldWriter, write_session
 
 if TYPE_CHECKING:  # the fingerprint module imports datasketch, which idle runs never need
@@ -72,3 +72,33 @@ class BatchOutcome:
     alerts_queued: int = 0
     versions_stored: int = 0
     new_event_summaries: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProcessedLinks:
+    """What fetching, cleaning and storing a run's new links did: fetch outcomes and the
+    sum of the store transactions."""
+
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    pages_skipped: int = 0
+    stored: BatchOutcome = field(default_factory=BatchOutcome)
+
+    def count_pages(self, pages: Sequence[FetchedPage]) -> None:
+        """Add one chunk's fetch outcomes."""
+        self.pages_fetched += sum(1 for p in pages if p.status == "ok")
+        self.pages_failed += sum(1 for p in pages if p.status == "failed")
+        self.pages_skipped += sum(1 for p in pages if p.status == "skipped")
+
+    def add(self, outcome: BatchOutcome) -> None:
+        """Add one store transaction's outcome."""
+        total = self.stored
+        total.articles_stored += outcome.articles_stored
+        total.articles_relevant += outcome.articles_relevant
+        total.copies_found += outcome.copies_found
+        total.events_new += outcome.events_new
+        total.events_updated += outcome.events_updated
+        total.mentions_added += outcome.mentions_added
+        total.alerts_queued += outcome.alerts_queued
+        total.versions_stored += outcome.versions_stored
+        total.new_event_summaries.extend(outcome.new_event_summaries)

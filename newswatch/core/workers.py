@@ -8,6 +8,7 @@ writer per file, so storing never leaves it).
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import ctypes
 import logging
 import multiprocessing
@@ -19,7 +20,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from newswatch.config import RuntimeConfig
+from newswatch.config import RuntimeConfig, Watch
 
 # Worker processes when `[runtime] clean_workers` is not set: one per core, at most this
 # many (a wider pool on a big machine would only wait for the one writer).
@@ -84,8 +85,16 @@ class InlineExecutor(concurrent.futures.Executor):
 
 
 @contextmanager
-def clean_executor(runtime: RuntimeConfig, pages: int) -> Iterator[concurrent.futures.Executor]:
-    """An executor for the run's cleaning, shut down (workers gone) when the block ends."""
+def clean_executor(
+    watch: Watch, pages: int, warm_up: Callable[[Watch], object] | None = None
+) -> Iterator[concurrent.futures.Executor]:
+    """An executor for the run's cleaning, shut down (workers gone) when the block ends.
+
+    `warm_up(watch)` runs here before the workers fork: what cleaning loads on first use
+    (the language model, compiled vocabularies and name patterns) is then loaded once and
+    shared by every worker instead of copied into each.
+    """
+    runtime = watch.runtime
     if runtime.task_runner == "dask":
         with _dask_executor(runtime) as executor:
             yield executor
@@ -94,6 +103,11 @@ def clean_executor(runtime: RuntimeConfig, pages: int) -> Iterator[concurrent.fu
     if workers <= 1 or pages < MIN_PAGES_FOR_POOL:
         yield InlineExecutor()
         return
+    if warm_up is not None:
+        warm_up(watch)
+    # Objects that exist now are left alone by the workers' garbage collector, so its
+    # passes do not write to (and so copy) the pages the workers share with the run.
+    gc.freeze()
     pool = concurrent.futures.ProcessPoolExecutor(
         max_workers=workers, mp_context=_start_method(), initializer=_die_with_parent
     )
@@ -103,6 +117,7 @@ def clean_executor(runtime: RuntimeConfig, pages: int) -> Iterator[concurrent.fu
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
 
 @contextmanager
