@@ -366,9 +366,9 @@ class ActorLexicon:
         name a Latin-written actor, so with a Cyrillic pack any Cyrillic word answers yes.
         """
         low = text.lower()
-        if self._scripts and any(a == actor for _, a in self._transliterated.values()):
-            if _CYRILLIC_WORD.search(text):
-                return True
+        transliterated = any(a == actor for _, a in self._transliterated.values())
+        if self._scripts and transliterated and _CYRILLIC_WORD.search(text):
+            return True
         return any(
             not pattern.needles or any(n in low for n in pattern.needles)
             for pattern in self._patterns

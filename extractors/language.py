@@ -46,10 +46,31 @@ MAX_PARAGRAPHS = 200
 @cache
 def _identifier(languages: tuple[str, ...] = ()) -> Any:
     """py3langid's model, over all its languages or only `languages` (faster: the score is
-    a product with one column per language). Imported late: the model loads in ~0.7 s."""
-    from py3langid.langid import _load_identifier
+    a product with one column per language). Imported late: the model loads in ~0.7 s.
+    The restricted model is built on the full one's tables, so the two share their ~70 MB."""
+    from py3langid.langid import LanguageIdentifier, _load_identifier
 
-    return _load_identifier(norm_probs=True, langs=list(languages) or None)
+    if not languages:
+        return _load_identifier(norm_probs=True)
+    full = _identifier()
+    restricted = LanguageIdentifier(
+        full.nb_ptc,
+        full.nb_pc,
+        full.nb_classes,
+        full.tk_nextmove,
+        full.tk_output,
+        norm_probs=True,
+        tk_row=full.tk_row,
+    )
+    restricted.set_languages(list(languages))
+    return restricted
+
+
+def load_models(supported: tuple[str, ...]) -> None:
+    """Load both models now: the run calls this before its cleaning workers fork, so they
+    share one copy (each model is tens of MB; loaded in a worker, it is that worker's own)."""
+    _identifier()
+    _identifier(tuple(sorted(supported)))
 
 
 def rank(text: str) -> list[tuple[str, float]]:

@@ -8,12 +8,13 @@ concurrency limits) and publishes the run summary as artifacts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from prefect import Task, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
+from prefect.utilities.annotations import opaque
 
 from newswatch.clock import RunClock
 from newswatch.config import load_watch
@@ -39,8 +40,10 @@ def run_as_task(stage: str, fn: Callable[..., R], /, *args: Any, **kwargs: Any) 
     wrapped = _STAGE_TASKS.get(stage)
     if wrapped is None:
         wrapped = _STAGE_TASKS[stage] = task(name=stage, cache_policy=NO_CACHE)(fn)
-    result: R = wrapped(*args, **kwargs)
-    return result
+    # `opaque`: Prefect hands the value over as it is, without walking into it looking
+    # for futures (it visited every link of a run's link lists: seconds per run).
+    result = wrapped(*(opaque(a) for a in args), **{k: opaque(v) for k, v in kwargs.items()})
+    return cast(R, result)
 
 
 def _flow_run_id() -> str | None:

@@ -67,6 +67,8 @@ class SourceState:
     url: str
     etag: str | None = None
     last_modified: str | None = None
+    # SHA-256 of the body last read in full: an unchanged body is not parsed again.
+    body_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class SourceResult:
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None
+    body_sha256: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 Conditional GET: a source's ETag / Last-Modified from the previous run are sent back
 (only when its URL is unchanged), and a 304 gives status "not_modified" with no links.
+Many feeds send no validators: a body identical (SHA-256) to the last one read in full
+is "not_modified" too, and is not parsed again (a 5,000-item feed costs seconds).
 Nothing here touches the database: the flow stores new validators only after the
 articles behind the links are committed, so a crash cannot hide links behind a 304.
 robots.txt is not consulted for the sources themselves: the watch names them
@@ -12,6 +14,7 @@ sources/robots.py).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -160,6 +163,17 @@ async def _poll_one(client: HttpClient, source: Source, state: SourceState | Non
                 http_status=http_status,
                 error=one_line(result.error or f"HTTP {http_status}"),
             )
+        digest = hashlib.sha256(result.body).hexdigest()
+        if state is not None and state.url == url and state.body_sha256 == digest:
+            return SourceResult(
+                source=key,
+                url=url,
+                status="not_modified",
+                http_status=http_status,
+                etag=result.header("etag") or state.etag,
+                last_modified=result.header("last-modified") or state.last_modified,
+                body_sha256=digest,
+            )
         links = await _links_of(client, source, url, result)
         return SourceResult(
             source=key,
@@ -169,6 +183,7 @@ async def _poll_one(client: HttpClient, source: Source, state: SourceState | Non
             http_status=http_status,
             etag=result.header("etag"),
             last_modified=result.header("last-modified"),
+            body_sha256=digest,
         )
     except SourceFormatError as exc:
         return SourceResult(

@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS sources (
     health                  VARCHAR DEFAULT 'healthy',  -- healthy | broken | stale, as last announced
     health_changed_at       TIMESTAMPTZ,
     last_new_links_at       TIMESTAMPTZ,                -- the last run that brought a new link
+    body_sha256             VARCHAR,                    -- the body last read in full (feeds without validators)
     PRIMARY KEY (watch, source)
 );
 

@@ -15,8 +15,8 @@ from newswatch.domain import FetchedPage, SourceResult, SourceState
 _UPSERT_SOURCE = """
 INSERT INTO sources AS s (
     watch, source, kind, url, etag, last_modified, last_checked_at, last_success_at,
-    last_error_at, last_error, last_status, consecutive_failures, links_last_seen
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    last_error_at, last_error, last_status, consecutive_failures, links_last_seen, body_sha256
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (watch, source) DO UPDATE SET
     kind = excluded.kind,
     etag = CASE
@@ -27,6 +27,10 @@ ON CONFLICT (watch, source) DO UPDATE SET
         WHEN excluded.last_status = 'ok' THEN excluded.last_modified
         WHEN s.url IS DISTINCT FROM excluded.url THEN NULL
         ELSE s.last_modified END,
+    body_sha256 = CASE
+        WHEN excluded.last_status = 'ok' THEN excluded.body_sha256
+        WHEN s.url IS DISTINCT FROM excluded.url THEN NULL
+        ELSE s.body_sha256 END,
     url = excluded.url,
     last_checked_at = excluded.last_checked_at,
     last_success_at = coalesce(excluded.last_success_at, s.last_success_at),
@@ -54,11 +58,14 @@ SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(
 def load_source_states(con: duckdb.DuckDBPyConnection, watch_name: str) -> dict[str, SourceState]:
     """The conditional-GET validators of every source of a watch, keyed by source key."""
     rows = con.execute(
-        "SELECT source, url, etag, last_modified FROM sources WHERE watch = ?", [watch_name]
+        "SELECT source, url, etag, last_modified, body_sha256 FROM sources WHERE watch = ?",
+        [watch_name],
     ).fetchall()
     return {
-        source: SourceState(source=source, url=url or "", etag=etag, last_modified=last_modified)
-        for source, url, etag, last_modified in rows
+        source: SourceState(
+            source=source, url=url or "", etag=etag, last_modified=last_modified, body_sha256=body
+        )
+        for source, url, etag, last_modified, body in rows
     }
 
 
@@ -89,6 +96,7 @@ def save_source_results(
                 result.status,
                 1 if failed else 0,
                 len(result.links) if result.status == "ok" else 0,
+                result.body_sha256 if result.status == "ok" else None,
             ]
         )
     if rows:

@@ -226,7 +226,12 @@ def _run_stages(
     # Validators only now: a crash before this point must not hide links behind a 304.
     fault_point("before-source-save")
     counts.alerts_queued += run_stage(
-        "save-sources", stages.save_source_results, results, run, selection.new_by_source
+        "save-sources",
+        stages.save_source_results,
+        results,
+        run,
+        selection.new_by_source,
+        selection.unfinished_sources,
     )
     fault_point("after-source-save")
     run_stage("prune-archive", stages.prune_archive, watch, db, run.clock)

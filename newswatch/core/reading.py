@@ -13,9 +13,11 @@ from newswatch.config import Watch
 from newswatch.core.types import ReadArticle
 from newswatch.domain import FetchedPage
 from newswatch.extractors.clean import clean_page
-from newswatch.extractors.clean_site import host_of
+from newswatch.extractors.clean_site import host_of, page_observation
 from newswatch.extractors.copies import fingerprint_article
 from newswatch.extractors.events import EventExtractor, extractor_for
+from newswatch.extractors.events.languages import available_languages
+from newswatch.extractors.language import load_models
 from newswatch.progress import stage_progress
 from newswatch.sources.llm_endpoint import llm_poster
 
@@ -64,6 +66,7 @@ def read_page(
         tuple(found),
         page.link.canonical_url,
         fingerprint_article(article),
+        page_observation(article.url, article.text),
     )
 
 
@@ -85,5 +88,6 @@ def warm_up(watch: Watch) -> None:
         html, "https://warm-up.invalid/a", {}, source="warm-up", fetched_at=datetime.now(UTC)
     )
     fingerprint_article(article)
+    load_models(available_languages())
     if watch.is_keyword_watch or watch.contacts.extractor != "llm":  # an LLM would be called
         extractor_for(watch).extract(article, watch)

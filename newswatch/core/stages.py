@@ -60,6 +60,9 @@ class LinkSelection:
 
     links: list[CandidateLink]
     new_by_source: dict[str, int]
+    # Sources with new links left for a later run (`max_pages_per_run`): their validators
+    # are not kept, or an unchanged feed would hide what is left (core/stages.py).
+    unfinished_sources: frozenset[str] = frozenset()
 
 
 def select_new_links(
@@ -96,6 +99,7 @@ def select_new_links(
     return LinkSelection(
         links=chosen + [link for link in again if link.canonical_url not in taken],
         new_by_source=new_links_by_source(results, known),
+        unfinished_sources=frozenset(link.source for link in fresh[limit:]),
     )
 
 
@@ -124,13 +128,25 @@ def record_fetches(pages: Sequence[FetchedPage], run: RunContext) -> None:
 
 
 def save_source_results(
-    results: Sequence[SourceResult], run: RunContext, new_by_source: Mapping[str, int]
+    results: Sequence[SourceResult],
+    run: RunContext,
+    new_by_source: Mapping[str, int],
+    unfinished_sources: frozenset[str] = frozenset(),
 ) -> int:
     """Store each source's validators and health, once the run's pages are stored; judge
     the sources and queue an ops notice per change of state (alerting runs only: a
-    backfill announces nothing, the next run will). Returns the notices queued."""
+    backfill announces nothing, the next run will). Returns the notices queued.
+
+    A source with new links left for a later run keeps no validators: the next run reads
+    it in full again, even when it has not changed, and takes the next links."""
     watch = run.watch
     now = run.clock()
+    results = [
+        replace(r, etag=None, last_modified=None, body_sha256=None)
+        if r.source in unfinished_sources
+        else r
+        for r in results
+    ]
     with write_session(run.db_path) as con:
         source_store.save_source_results(
             con, watch.name, results, {s.key: s.kind for s in watch.sources}, now

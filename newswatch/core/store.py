@@ -18,7 +18,7 @@ from newswatch.config import Watch
 from newswatch.core import versions
 from newswatch.core.types import BatchOutcome, ReadArticle, RunContext
 from newswatch.domain import CopyMatch, Mention
-from newswatch.extractors.clean_site import page_observation
+from newswatch.extractors.clean_site import PageObservation, page_observation
 from newswatch.extractors.copies import fingerprint_article
 from newswatch.extractors.copy_batch import BatchCopyDetector
 from newswatch.extractors.fingerprint import Fingerprint
@@ -47,6 +47,11 @@ class StoredBatch:
 def _fingerprint(read: ReadArticle) -> Fingerprint:
     # Computed on the cleaning worker when it could be; here otherwise.
     return read.fingerprint or fingerprint_article(read.article)
+
+
+def _site_observation(read: ReadArticle) -> PageObservation | None:
+    # Made on the cleaning worker when it could be; here otherwise.
+    return read.site_observation or page_observation(read.article.url, read.article.text)
 
 
 def store_with_copy_detection(
@@ -122,9 +127,7 @@ def store_batch(read: Sequence[ReadArticle], run: RunContext) -> BatchOutcome:
         outcome.copies_found = sum(1 for m in stored.matches.values() if m.duplicate_of)
         fresh = [r for r in ordered if r.article.article_id in stored.matches]
         outcome.articles_relevant = sum(1 for r in fresh if r.candidates)
-        site_boilerplate_store.save_observations(
-            con, [page_observation(r.article.url, r.article.text) for r in fresh], now
-        )
+        site_boilerplate_store.save_observations(con, [_site_observation(r) for r in fresh], now)
         fault_point("inside-store")
         # Pages read again: a changed text is a new version whose events are derived again.
         again = [r for r in ordered if r.article.article_id not in stored.matches]

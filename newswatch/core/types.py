@@ -15,6 +15,7 @@ from newswatch.domain import Article, CandidateEvent, FetchedPage
 from newswatch.storage.db import HeldWriter, write_session
 
 if TYPE_CHECKING:  # the fingerprint module imports datasketch, which idle runs never need
+    from newswatch.extractors.clean_site import PageObservation
     from newswatch.extractors.fingerprint import Fingerprint
 
 Clock = Callable[[], datetime]
@@ -57,6 +58,7 @@ class ReadArticle:
     link_url: str | None = None
     # Computed where the page was cleaned (a worker process), so the writer need not.
     fingerprint: Fingerprint | None = None
+    site_observation: PageObservation | None = None
 
 
 @dataclass

@@ -8,8 +8,8 @@ writer per file, so storing never leaves it).
 from __future__ import annotations
 
 import concurrent.futures
-import gc
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
