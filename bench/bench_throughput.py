@@ -206,7 +206,12 @@ def _tree_memory(root: int) -> tuple[int, int]:
         pid, in_server = todo.pop()
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                in_server = in_server or b"uvicorn" in f.read()
+                command = f.read()
+            # The temporary API newswatch starts (`python -m prefect server start`) and
+            # anything it runs (uvicorn).
+            in_server = (
+                in_server or b"prefect\x00server\x00start" in command or b"uvicorn" in command
+            )
         except OSError:
             continue
         pss = _pss(pid)
