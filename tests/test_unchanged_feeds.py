@@ -110,3 +110,24 @@ def test_links_left_for_later_runs_are_taken_although_the_feed_did_not_change(
     # Newest first: two, two, the last one; then the feed is known and not read again.
     assert stored == [2, 2, 1, 0]
     assert _source_row(db)[0] == "not_modified"
+
+
+def test_a_page_that_failed_is_fetched_again_although_the_feed_did_not_change(
+    tmp_path: Path, loopback: LoopbackServer
+) -> None:
+    site = NewsSite(loopback)
+    site.add_stories(3)
+    flaky = site.items[1].path
+    working = loopback.routes[flaky]
+    answers = iter([Reply(503, b"maintenance")])
+    loopback.routes[flaky] = lambda req: next(answers, None) or working(req)
+    watch_file = load_watch(write_watch(tmp_path / "w.toml", site.feed_url))
+    db = tmp_path / "db.duckdb"
+
+    first = run_watch(watch_file, db, alerts_enabled=False)
+    second = run_watch(watch_file, db, alerts_enabled=False)
+    third = run_watch(watch_file, db, alerts_enabled=False)
+
+    assert (first.counts.articles_stored, first.counts.pages_failed) == (2, 1)
+    assert (second.counts.articles_stored, second.counts.pages_failed) == (1, 0)
+    assert third.counts.links_found == 0  # now complete: the unchanged feed is not read

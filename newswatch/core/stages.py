@@ -137,8 +137,9 @@ def save_source_results(
     the sources and queue an ops notice per change of state (alerting runs only: a
     backfill announces nothing, the next run will). Returns the notices queued.
 
-    A source with new links left for a later run keeps no validators: the next run reads
-    it in full again, even when it has not changed, and takes the next links."""
+    A source in `unfinished_sources` (new links left for a later run, or links that
+    failed) keeps no validators: the next run reads it in full again, even when it has
+    not changed, and takes the links left."""
     watch = run.watch
     now = run.clock()
     results = [

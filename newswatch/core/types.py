@@ -85,12 +85,15 @@ class ProcessedLinks:
     pages_failed: int = 0
     pages_skipped: int = 0
     stored: BatchOutcome = field(default_factory=BatchOutcome)
+    # Sources with a page that failed to fetch: read in full again next run, to retry it.
+    sources_with_failures: set[str] = field(default_factory=set)
 
     def count_pages(self, pages: Sequence[FetchedPage]) -> None:
         """Add one chunk's fetch outcomes."""
         self.pages_fetched += sum(1 for p in pages if p.status == "ok")
         self.pages_failed += sum(1 for p in pages if p.status == "failed")
         self.pages_skipped += sum(1 for p in pages if p.status == "skipped")
+        self.sources_with_failures.update(p.link.source for p in pages if p.status == "failed")
 
     def add(self, outcome: BatchOutcome) -> None:
         """Add one store transaction's outcome."""
