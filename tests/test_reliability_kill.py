@@ -143,8 +143,13 @@ def read_state(db: Path) -> TableState:
             alerts=frozenset(
                 rows("SELECT message_id, channel, kind, event_status, status FROM alerts")
             ),
+            # A rerun after the sources were saved finds the feed unchanged: a poll that
+            # succeeded either way ("not_modified" is a success, like "ok").
             sources=frozenset(
-                rows("SELECT watch, source, kind, url, last_status, links_last_seen FROM sources")
+                rows(
+                    "SELECT watch, source, kind, url, "
+                    "replace(last_status, 'not_modified', 'ok'), links_last_seen FROM sources"
+                )
             ),
             runs=Counter(r[0] for r in rows("SELECT status FROM runs")),
             problems=tuple(problems),

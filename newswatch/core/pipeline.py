@@ -220,14 +220,12 @@ def _run_stages(
         run.clock(),
     )
     counts.links_new = len(selection.links)
-    # Sources read in full again next run, even unchanged: links left for later, links
-    # Google did not resolve, pages that failed (their validators are not kept).
-    unfinished = set(selection.unfinished_sources)
-    unfinished.update(page.link.source for page in google.unresolved)
+    # Sources whose failed links are retried next run (stages.save_source_results).
+    to_retry = {page.link.source for page in google.unresolved}
     if selection.links:
         processed = run_stage("fetch-clean-store", process_links, run, selection.links)
         add_processed(counts, new_events, processed)
-        unfinished.update(processed.sources_with_failures)
+        to_retry.update(processed.sources_with_failures)
     # Validators only now: a crash before this point must not hide links behind a 304.
     fault_point("before-source-save")
     counts.alerts_queued += run_stage(
@@ -236,7 +234,8 @@ def _run_stages(
         results,
         run,
         selection.new_by_source,
-        frozenset(unfinished),
+        selection.unfinished_sources,
+        frozenset(to_retry),
     )
     fault_point("after-source-save")
     run_stage("prune-archive", stages.prune_archive, watch, db, run.clock)

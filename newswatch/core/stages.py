@@ -132,19 +132,25 @@ def save_source_results(
     run: RunContext,
     new_by_source: Mapping[str, int],
     unfinished_sources: frozenset[str] = frozenset(),
+    sources_to_retry: frozenset[str] = frozenset(),
 ) -> int:
     """Store each source's validators and health, once the run's pages are stored; judge
     the sources and queue an ops notice per change of state (alerting runs only: a
     backfill announces nothing, the next run will). Returns the notices queued.
 
-    A source in `unfinished_sources` (new links left for a later run, or links that
-    failed) keeps no validators: the next run reads it in full again, even when it has
-    not changed, and takes the links left."""
+    A source in `unfinished_sources` (new links left for a later run) keeps no
+    validators: the next run reads it in full again, even unchanged, and takes the links
+    left. One in `sources_to_retry` (a page failed, a Google link was not resolved)
+    keeps its ETag and Last-Modified, as it always did (a server that answers 304 is
+    trusted), but not its body hash: a feed without validators is read again and the
+    failed links retried, as before the hash existed."""
     watch = run.watch
     now = run.clock()
     results = [
         replace(r, etag=None, last_modified=None, body_sha256=None)
         if r.source in unfinished_sources
+        else replace(r, body_sha256=None)
+        if r.source in sources_to_retry
         else r
         for r in results
     ]
