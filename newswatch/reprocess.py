@@ -2,7 +2,8 @@
 
 When the extractor improves (a language pack, a cleaning rule), stored articles are read
 again without the network: `--stage events` re-extracts from the stored main text,
-`--stage clean` and `all` first re-clean the kept raw HTML. Re-derived events are lined up
+`--stage clean` and `all` first re-clean the kept raw HTML, then fingerprint the texts
+again and re-decide which articles are copies of which (`newswatch.reprocess_copies`). Re-derived events are lined up
 with the stored ones (`extractors.reconcile`), so ids, alert history and user feedback
 stay attached, and the command prints what changed. It never re-sends an alert; with
 `--alert-updates` it queues `update` alerts for contacts whose status moved.
@@ -24,6 +25,7 @@ from newswatch.extractors.events import EventExtractor
 from newswatch.extractors.reconcile import EventDiff, reconcile
 from newswatch.extractors.resolution import resolve_events
 from newswatch.progress import stage_progress
+from newswatch.reprocess_copies import CopiesRederived, fingerprints_of, rederive_copies
 
 Stage = Literal["clean", "events", "all"]
 # Articles re-derived between two checkpoint commits.
@@ -37,6 +39,8 @@ class ReprocessReport:
     texts_changed: int
     diff: EventDiff
     updates_queued: int
+    # Copy links decided again (stages clean and all); None when not re-decided.
+    copies: CopiesRederived | None = None
 
 
 def job_id_for(watch: Watch, since: datetime | None, stage: Stage) -> str:
@@ -60,8 +64,10 @@ def reprocess(
     from newswatch.storage import reprocess as store
     from newswatch.storage.db import read_session, write_session
     from newswatch.storage.feedback import reapply_feedback
+    from newswatch.storage.reprocess_copies import sync_copy_flags
 
     job = job_id_for(watch, since, stage)
+    reclean = stage in ("clean", "all")
     with read_session(db_path) as con:
         selected = store.articles_for_reprocess(con, watch.name, since)
         done = store.load_checkpoints(con, job)
@@ -71,22 +77,35 @@ def reprocess(
             job,
             selected,
             done,
-            stage in ("clean", "all"),
+            reclean,
             watch,
             extractor_for(watch),
             advance,
         )
 
-    batch = []
-    for article, copy_of in selected:
-        candidates, text = results[article.article_id]
-        if candidates:
-            reading = _with_text(article, text) if text else article
-            batch.append((reading, article.article_id, copy_of is not None, candidates))
-    derived = resolve_events(batch, [], watch, now)
+    readings = [_reading(article, results[article.article_id][1]) for article, _ in selected]
+    # Fingerprints from the new texts, outside the write transaction (CPU only).
+    fingerprints = fingerprints_of(readings) if reclean else {}
+    texts = [
+        store.RederivedText(
+            a.article_id,
+            results[a.article_id][1],
+            fingerprints[a.article_id].content_hash if reclean else None,
+        )
+        for a in readings
+        if reclean or results[a.article_id][1]
+    ]
     article_ids = [a.article_id for a, _ in selected]
-    texts = [(a, t) for a, (_c, t) in results.items() if t]
     with write_session(db_path) as con:
+        store.update_article_texts(con, texts)
+        copies = rederive_copies(con, readings, fingerprints) if reclean else None
+        copy_of = copies.duplicate_of if copies else {a.article_id: d for a, d in selected}
+        batch = [
+            (reading, reading.article_id, copy_of.get(reading.article_id) is not None, found)
+            for reading in readings
+            if (found := results[reading.article_id][0])
+        ]
+        derived = resolve_events(batch, [], watch, now)
         reconciled = reconcile(
             event_store.load_events(con, watch.name),
             event_store.load_mentions(con, watch.name),
@@ -94,10 +113,17 @@ def reprocess(
             derived.mentions,
             set(article_ids),
         )
-        store.update_article_texts(con, texts)
         store.apply_reconciled(
             con, watch.name, reconciled, article_ids, run_id=f"reprocess-{job}", now=now
         )
+        if copies and copies.changed_ids:
+            # Mentions of articles not re-read follow their article's new copy link, and
+            # every event they report is recounted (copies are no independent source).
+            mine = set(article_ids)
+            sync_copy_flags(con, [i for i in copies.changed_ids if i not in mine])
+            event_store.refresh_source_counts(
+                con, sorted(event_store.events_mentioning(con, copies.changed_ids))
+            )
         reapply_feedback(con, now)
         queued = 0
         if alert_updates and channel_names:
@@ -113,9 +139,10 @@ def reprocess(
     return ReprocessReport(
         articles=len(selected),
         resumed=len(done),
-        texts_changed=len(texts),
+        texts_changed=sum(1 for t in texts if t.text),
         diff=reconciled.diff,
         updates_queued=queued,
+        copies=copies,
     )
 
 
@@ -183,6 +210,11 @@ def _with_text(article: Article, text: str) -> Article:
     return replace(article, text=text)
 
 
+def _reading(article: Article, text: str | None) -> Article:
+    """The article as re-derived: with its re-cleaned text when that changed."""
+    return _with_text(article, text) if text else article
+
+
 def describe(report: ReprocessReport) -> list[str]:
     """What changed, one line per event, for the terminal."""
     d = report.diff
@@ -201,6 +233,16 @@ def describe(report: ReprocessReport) -> list[str]:
         lines.append(f"  ~ {after.event_id} {after.event_type} {_day(before)} -> {_day(after)}")
     for before, after in d.restatused:
         lines.append(f"  ~ {after.event_id} {after.event_type} {before.status} -> {after.status}")
+    copies = report.copies
+    if copies is not None:
+        lines.append(
+            f"copies: {copies.new_copies} new, {copies.no_longer_copies} no longer a copy, "
+            f"{copies.repointed} re-pointed"
+        )
+        for c in copies.changes:
+            was = f"copy of {c.was_copy_of}" if c.was_copy_of else "original"
+            now = f"copy of {c.now_copy_of}" if c.now_copy_of else "original"
+            lines.append(f"  {c.article_url}: {was} -> {now}")
     return lines
 
 

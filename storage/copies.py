@@ -173,12 +173,20 @@ def save_fingerprint(
 
 def set_duplicate_of(con: duckdb.DuckDBPyConnection, matches: Iterable[CopyMatch]) -> int:
     """Re-point stored articles at their group's original; returns how many rows changed."""
-    rows = [[m.duplicate_of, m.method, m.similarity, m.article_id] for m in matches]
-    for row in rows:
+    rows = list(matches)
+    if rows:
+        # One statement for the whole batch (a reprocess re-points thousands at once).
         con.execute(
-            "UPDATE articles SET duplicate_of = ?, copy_method = ?, copy_similarity = ? "
-            "WHERE article_id = ?",
-            row,
+            "UPDATE articles SET duplicate_of = q.duplicate_of, copy_method = q.method, "
+            "copy_similarity = q.similarity FROM (SELECT unnest(?::VARCHAR[]) AS article_id, "
+            "unnest(?::VARCHAR[]) AS duplicate_of, unnest(?::VARCHAR[]) AS method, "
+            "unnest(?::DOUBLE[]) AS similarity) AS q WHERE articles.article_id = q.article_id",
+            [
+                [m.article_id for m in rows],
+                [m.duplicate_of for m in rows],
+                [m.method for m in rows],
+                [m.similarity for m in rows],
+            ],
         )
     return len(rows)
 
@@ -285,12 +293,10 @@ def find_batch_copy_candidates(
                 direct_sets.setdefault(probe_id, set()).add(article_id)
     direct = {probe_id: tuple(sorted(ids)) for probe_id, ids in direct_sets.items()}
     matched = sorted({i for ids in direct.values() for i in ids})
-    return BatchCandidates(direct, _rows_with_groups(con, matched))
+    return BatchCandidates(direct, copy_group_rows(con, matched))
 
 
-def _rows_with_groups(
-    con: duckdb.DuckDBPyConnection, ids: Sequence[str]
-) -> dict[str, CopyCandidate]:
+def copy_group_rows(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, CopyCandidate]:
     """The candidate rows of these ids, their originals and every copy of those originals."""
     if not ids:
         return {}

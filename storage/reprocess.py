@@ -7,8 +7,8 @@ applying the reconciled events is one transaction, so a kill there changes nothi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +16,32 @@ import duckdb
 
 from newswatch.domain import Article, CandidateEvent, EventChange, ResolutionResult
 from newswatch.extractors.reconcile import Reconciled
+from newswatch.storage.db import in_list
 from newswatch.storage.events import refresh_source_counts, save_resolution
+
+_ARTICLE_COLUMNS = (
+    "url, canonical_url, source, title, text, published_at, fetched_at, author, site_name, "
+    "language, page_kind, filler_text, filler_reason, published_source, duplicate_of"
+)
+
+
+def _article(r: tuple[Any, ...]) -> Article:
+    return Article(
+        url=r[0],
+        canonical_url=r[1],
+        source=r[2] or "",
+        title=r[3],
+        text=r[4] or "",
+        published_at=r[5],
+        fetched_at=r[6],
+        author=r[7],
+        site_name=r[8],
+        language=r[9],
+        page_kind=r[10] or "article",
+        filler_text=r[11],
+        filler_reason=r[12],
+        published_source=r[13],
+    )
 
 
 def articles_for_reprocess(
@@ -29,36 +54,24 @@ def articles_for_reprocess(
         since_sql = "AND coalesce(published_at, fetched_at) >= ? "
         params.append(since)
     rows = con.execute(
-        "SELECT url, canonical_url, source, title, text, published_at, fetched_at, author, "
-        "site_name, language, page_kind, filler_text, filler_reason, published_source, "
-        "duplicate_of FROM articles "
+        f"SELECT {_ARTICLE_COLUMNS} FROM articles "
         "WHERE run_id IN (SELECT run_id FROM runs WHERE watch = ?) "
         + since_sql
         + "ORDER BY published_at NULLS LAST, canonical_url",
         params,
     ).fetchall()
-    return [
-        (
-            Article(
-                url=r[0],
-                canonical_url=r[1],
-                source=r[2] or "",
-                title=r[3],
-                text=r[4] or "",
-                published_at=r[5],
-                fetched_at=r[6],
-                author=r[7],
-                site_name=r[8],
-                language=r[9],
-                page_kind=r[10] or "article",
-                filler_text=r[11],
-                filler_reason=r[12],
-                published_source=r[13],
-            ),
-            r[14],
-        )
-        for r in rows
-    ]
+    return [(_article(r), r[14]) for r in rows]
+
+
+def articles_by_id(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[Article]:
+    """Stored articles by id (those of the copy groups a reprocess re-decides)."""
+    if not article_ids:
+        return []
+    rows = con.execute(
+        f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE article_id IN ({in_list(article_ids)}) "
+        "ORDER BY article_id"
+    ).fetchall()
+    return [_article(r) for r in rows]
 
 
 def _encode(value: Any) -> Any:
@@ -104,10 +117,33 @@ def clear_checkpoints(con: duckdb.DuckDBPyConnection, job_id: str) -> None:
     con.execute("DELETE FROM reprocess_checkpoints WHERE job_id = ?", [job_id])
 
 
-def update_article_texts(con: duckdb.DuckDBPyConnection, texts: Iterable[tuple[str, str]]) -> None:
-    """Replace stored main texts with re-cleaned ones: (article_id, text)."""
-    for article_id, text in texts:
-        con.execute("UPDATE articles SET text = ? WHERE article_id = ?", [text, article_id])
+@dataclass(frozen=True)
+class RederivedText:
+    """An article's re-cleaned main text and its recomputed hash (None: keep the stored)."""
+
+    article_id: str
+    text: str | None
+    content_hash: str | None = None
+
+
+def update_article_texts(con: duckdb.DuckDBPyConnection, texts: Sequence[RederivedText]) -> None:
+    """Replace stored main texts and content hashes with re-derived ones, one statement."""
+    if not texts:
+        return
+    con.execute(
+        "UPDATE articles SET text = coalesce(q.text, articles.text), "
+        "content_hash = coalesce(q.content_hash, articles.content_hash) "
+        "FROM (SELECT unnest(?::VARCHAR[]) AS article_id, unnest(?::VARCHAR[]) AS text, "
+        "unnest(?::VARCHAR[]) AS content_hash) AS q "
+        "WHERE articles.article_id = q.article_id "
+        "AND (q.text IS DISTINCT FROM articles.text AND q.text IS NOT NULL "
+        "OR q.content_hash IS DISTINCT FROM articles.content_hash AND q.content_hash IS NOT NULL)",
+        [
+            [t.article_id for t in texts],
+            [t.text for t in texts],
+            [t.content_hash for t in texts],
+        ],
+    )
 
 
 def apply_reconciled(

@@ -8,6 +8,7 @@ a second pass, keeps users' corrections, resumes after a kill and never re-sends
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +20,18 @@ from newswatch.cli import main
 from newswatch.domain import Article, CopyMatch
 from newswatch.storage.articles import NewArticleRow, insert_articles
 from newswatch.storage.db import ensure_schema, read_session, write_session
+from newswatch.testing import copies as copies_text
+from tests.support.kept_pages import (
+    FACT_BOX,
+    READER_COMMENTS,
+    WIRE_STORY,
+    KeptPage,
+    cleaned_text,
+    copy_links,
+    reprocessed_tables,
+    seed_kept_pages,
+    story_page,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 WATCH = REPO / "deployments" / "watches" / "trump-putin.toml"
@@ -167,6 +180,66 @@ def test_a_killed_reprocess_resumes_and_ends_with_the_same_tables(tmp_path: Path
     assert _events(killed) == _events(reference)
     with read_session(killed) as con:
         assert con.execute("SELECT count(*) FROM reprocess_checkpoints").fetchone() == (0,)
+
+
+def _kept_pages(count: int) -> list[KeptPage]:
+    """Pages as an older cleaner stored them, with today's cleaner reading them otherwise.
+
+    Every tenth story has a syndicated copy that the comments kept below it made a copy
+    of the other commented pages instead; two short stories in ten print one fact box, so
+    all of them were stored as one group. Today's cleaner drops comments and fact box.
+    """
+    rng = random.Random(14)
+    pages: list[KeptPage] = []
+    story: list[str] = []
+    for n in range(count):
+        url = f"https://site{n}.example/news/{n}"
+        when = PUBLISHED + timedelta(minutes=n)
+        # Eighty words: long enough for near-copy matching, short beside the comments.
+        own = [" ".join(copies_text.sentence(rng, 20) for _ in range(4))]
+        if n % 10 == 1:  # the copy of the story before it
+            html = story_page(f"Copy {n}", story, comments=READER_COMMENTS)
+            stored = cleaned_text(html, url) + "\n" + "\n".join(READER_COMMENTS)
+        elif n % 10 in (5, 6):
+            html = story_page(f"Short {n}", own, fact_box=FACT_BOX)
+            stored = cleaned_text(html, url) + "\n" + "\n".join(FACT_BOX)
+        else:
+            story = own + (list(WIRE_STORY) if n % 50 == 2 else [])
+            html = story_page(f"Story {n}", story)
+            stored = cleaned_text(html, url)
+        pages.append(KeptPage(url, html, stored, when, when + timedelta(hours=1)))
+    return pages
+
+
+def test_a_killed_reprocess_of_kept_pages_ends_with_the_same_texts_copies_and_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pages = _kept_pages(150)
+    reference, killed = tmp_path / "ref.duckdb", tmp_path / "killed.duckdb"
+    seed_kept_pages(reference, pages)
+    seed_kept_pages(killed, pages)
+    seeded = reprocessed_tables(killed)
+    # One group of the 15 commented pages, one of the 30 pages with the fact box.
+    assert sum(1 for original, *_ in copy_links(killed).values() if original) == 14 + 29
+    assert main(["reprocess", "--db", str(reference), "--watch", str(WATCH), "--stage", "all"]) == 0
+    # Each commented page is now a copy of its own story (the first was an original, the
+    # others copies of it); the fact box group falls apart.
+    assert "copies: 1 new, 29 no longer a copy, 14 re-pointed" in capsys.readouterr().out
+    command = [
+        sys.executable, "-m", "newswatch", "reprocess", "--db", str(killed),
+        "--watch", str(WATCH), "--stage", "all",
+    ]  # fmt: skip
+    env = {**os.environ, "NEWSWATCH_KILL_AT": "reprocess-checkpoint"}
+    died = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert died.returncode == -9
+    interrupted = reprocessed_tables(killed)
+    assert len(interrupted.pop("reprocess_checkpoints")) == 100
+    assert interrupted == {k: v for k, v in seeded.items() if k != "reprocess_checkpoints"}
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "(100 from an interrupted run)" in resumed.stdout
+    assert "copies: 1 new, 29 no longer a copy, 14 re-pointed" in resumed.stdout
+    assert reprocessed_tables(killed) == reprocessed_tables(reference)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,223 @@
+"""`newswatch reprocess --stage clean|all` decides copies again from the re-cleaned texts.
+
+A run decides whether an article is a copy once, from the text it read. When a better
+cleaner reads the kept page differently (reader comments, a fact box shared by two
+outlets), reprocessing fingerprints the new text and re-decides the article's copy link
+with the run's own rules, and the events it reports are recounted: a copy adds a mention,
+never an independent source.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newswatch.cli import main
+from newswatch.extractors.fingerprint import fingerprint
+from newswatch.storage.db import read_session
+from tests.support.kept_pages import (
+    FACT_BOX,
+    OWN_STORY,
+    READER_COMMENTS,
+    WIRE_STORY,
+    KeptPage,
+    all_rows,
+    cleaned_text,
+    copy_links,
+    seed_kept_pages,
+    story_page,
+    utc,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+WATCH = REPO / "deployments" / "watches" / "trump-putin.toml"
+WIRE = "https://wire.example/world/call"
+DAILY = "https://daily.example/news/call"
+
+
+def _reprocess(db: Path, stage: str, *extra: str) -> int:
+    return main(["reprocess", "--db", str(db), "--watch", str(WATCH), "--stage", stage, *extra])
+
+
+def _page(
+    url: str, html: str, older_text: str | None, published_hour: int, day: int = 19
+) -> KeptPage:
+    """A kept page whose stored text is `older_text`, or today's cleaning when None."""
+    text = older_text if older_text is not None else cleaned_text(html, url)
+    return KeptPage(url, html, text, utc(day, published_hour), utc(day, published_hour + 1))
+
+
+def _with(text: str, extra: tuple[str, ...]) -> str:
+    return text + "\n" + "\n".join(extra)
+
+
+def _wire_and_commented_copy() -> list[KeptPage]:
+    """The wire story, and a paper's copy of it stored with its reader comments."""
+    wire = story_page("Trump and Putin speak by phone", WIRE_STORY)
+    daily = story_page("Trump and Putin hold a call", WIRE_STORY, comments=READER_COMMENTS)
+    return [
+        _page(WIRE, wire, None, 10),
+        _page(DAILY, daily, _with(cleaned_text(daily, DAILY), READER_COMMENTS), 12),
+    ]
+
+
+def _two_stories_with_one_fact_box() -> list[KeptPage]:
+    """Two outlets' own stories, both stored with the agency fact box printed beside them."""
+    wire = story_page("Trump and Putin speak by phone", WIRE_STORY, fact_box=FACT_BOX)
+    daily = story_page("Putin and Trump talk", OWN_STORY, fact_box=FACT_BOX)
+    return [
+        _page(WIRE, wire, _with(cleaned_text(wire, WIRE), FACT_BOX), 10),
+        _page(DAILY, daily, _with(cleaned_text(daily, DAILY), FACT_BOX), 12),
+    ]
+
+
+def _event_counts(db: Path) -> list[tuple[object, ...]]:
+    with read_session(db) as con:
+        return con.execute(
+            "SELECT event_type, independent_sources, copies FROM events ORDER BY ALL"
+        ).fetchall()
+
+
+def _copy_flags(db: Path) -> dict[str, bool]:
+    with read_session(db) as con:
+        rows = con.execute(
+            "SELECT a.canonical_url, m.is_copy FROM event_mentions m "
+            "JOIN articles a USING (article_id)"
+        ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def test_a_page_whose_re_cleaned_text_equals_the_wire_story_becomes_its_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "news.duckdb"
+    seed_kept_pages(db, _wire_and_commented_copy())
+    assert _reprocess(db, "events") == 0
+    # The comments kept the stored texts apart: two outlets, two independent sources.
+    assert copy_links(db) == {WIRE: (None, None, None), DAILY: (None, None, None)}
+    assert _event_counts(db) == [("call", 2, 0)]
+    capsys.readouterr()
+
+    assert _reprocess(db, "clean") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "reprocessed 2 article(s): 1 text(s) changed, 0 event(s) added, 0 retracted, "
+        "0 re-dated, 0 re-statused",
+        "copies: 1 new, 0 no longer a copy, 0 re-pointed",
+        f"  {DAILY}: original -> copy of {WIRE}",
+    ]
+    assert copy_links(db) == {WIRE: (None, None, None), DAILY: (WIRE, "exact", 1.0)}
+    # The copy still reports the call, but no longer as a second source.
+    assert _event_counts(db) == [("call", 1, 1)]
+    assert _copy_flags(db) == {WIRE: False, DAILY: True}
+    with read_session(db) as con:
+        assert con.execute("SELECT count(*) FROM alerts").fetchone() == (0,)
+
+
+def test_stories_that_shared_only_a_fact_box_are_no_longer_copies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "news.duckdb"
+    pages = _two_stories_with_one_fact_box()
+    seed_kept_pages(db, pages)
+    assert _reprocess(db, "events") == 0
+    # The fact box is most of both stored texts: a near-copy (estimated Jaccard 73/128).
+    assert copy_links(db) == {WIRE: (None, None, None), DAILY: (WIRE, "near", 0.5703125)}
+    assert _event_counts(db) == [("call", 1, 1)]
+    capsys.readouterr()
+
+    assert _reprocess(db, "all") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("reprocessed 2 article(s): 2 text(s) changed, 0 event(s) added")
+    assert out[1:] == [
+        "copies: 0 new, 1 no longer a copy, 0 re-pointed",
+        f"  {DAILY}: copy of {WIRE} -> original",
+    ]
+    assert copy_links(db) == {WIRE: (None, None, None), DAILY: (None, None, None)}
+    assert _event_counts(db) == [("call", 2, 0)]
+    assert _copy_flags(db) == {WIRE: False, DAILY: False}
+    # The stored fingerprints are those of the re-cleaned texts, as a run would store them.
+    for page in pages:
+        new = fingerprint(cleaned_text(page.html, page.url))
+        with read_session(db) as con:
+            stored = con.execute(
+                "SELECT a.content_hash, s.signature, "
+                "(SELECT count(*) FROM article_bands b WHERE b.article_id = a.article_id) "
+                "FROM articles a JOIN article_signatures s USING (article_id) "
+                "WHERE a.canonical_url = ?",
+                [page.url],
+            ).fetchone()
+        assert new.signature is not None
+        assert stored == (new.content_hash, list(new.signature), 20)
+
+
+def test_reprocessing_twice_leaves_every_table_row_for_row_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "news.duckdb"
+    seed_kept_pages(db, [*_wire_and_commented_copy()])
+    assert _reprocess(db, "all") == 0
+    first = all_rows(db)
+    capsys.readouterr()
+    assert _reprocess(db, "all") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "reprocessed 2 article(s): 0 text(s) changed, 0 event(s) added, 0 retracted, "
+        "0 re-dated, 0 re-statused",
+        "copies: 0 new, 0 no longer a copy, 0 re-pointed",
+    ]
+    assert all_rows(db) == first
+
+
+def test_an_article_outside_since_is_a_candidate_as_stored_and_stays_the_original(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "news.duckdb"
+    wire, daily = _wire_and_commented_copy()
+    later = KeptPage(daily.url, daily.html, daily.stored_text, utc(21, 9), utc(21, 10))
+    seed_kept_pages(db, [wire, later])
+    capsys.readouterr()
+    assert _reprocess(db, "clean", "--since", "2025-03-20") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("reprocessed 1 article(s): 1 text(s) changed")
+    assert out[-2:] == [
+        "copies: 1 new, 0 no longer a copy, 0 re-pointed",
+        f"  {DAILY}: original -> copy of {WIRE}",
+    ]
+    assert copy_links(db) == {WIRE: (None, None, None), DAILY: (WIRE, "exact", 1.0)}
+
+
+def test_an_earlier_copy_found_by_reprocess_becomes_the_original_of_a_stored_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run's rule: the earliest published member of a group is its original."""
+    db = tmp_path / "news.duckdb"
+    wire = story_page("Trump and Putin speak by phone", WIRE_STORY)
+    commented = story_page("Trump and Putin hold a call", WIRE_STORY, comments=READER_COMMENTS)
+    early = "https://early.example/call"
+    pages = [
+        _page(WIRE, wire, None, 10),
+        _page(DAILY, wire, None, 12, day=20),
+        # Published first, but stored with its comments: not found as a copy by the run.
+        _page(early, commented, _with(cleaned_text(commented, early), READER_COMMENTS), 8),
+    ]
+    seed_kept_pages(db, pages)
+    assert copy_links(db)[DAILY] == (WIRE, "exact", 1.0)
+    assert _reprocess(db, "events") == 0
+    assert _event_counts(db) == [("call", 2, 1)]
+    capsys.readouterr()
+    assert _reprocess(db, "clean") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:] == [
+        "copies: 1 new, 0 no longer a copy, 1 re-pointed",
+        f"  {DAILY}: copy of {WIRE} -> copy of {early}",
+        f"  {WIRE}: original -> copy of {early}",
+    ]
+    assert copy_links(db) == {
+        early: (None, None, None),
+        WIRE: (early, "exact", 1.0),
+        DAILY: (early, "exact", 1.0),
+    }
+    # Two copies of one story that a third outlet published first: one source, two copies.
+    assert _event_counts(db) == [("call", 1, 2)]
+    assert _copy_flags(db) == {early: False, WIRE: True, DAILY: True}
