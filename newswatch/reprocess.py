@@ -86,15 +86,7 @@ def reprocess(
     readings = [_reading(article, results[article.article_id][1]) for article, _ in selected]
     # Fingerprints from the new texts, outside the write transaction (CPU only).
     fingerprints = fingerprints_of(readings) if reclean else {}
-    texts = [
-        store.RederivedText(
-            a.article_id,
-            results[a.article_id][1],
-            fingerprints[a.article_id].content_hash if reclean else None,
-        )
-        for a in readings
-        if reclean or results[a.article_id][1]
-    ]
+    texts = [(a.article_id, text) for a in readings if (text := results[a.article_id][1])]
     article_ids = [a.article_id for a, _ in selected]
     with write_session(db_path) as con:
         store.update_article_texts(con, texts)
@@ -139,7 +131,7 @@ def reprocess(
     return ReprocessReport(
         articles=len(selected),
         resumed=len(done),
-        texts_changed=sum(1 for t in texts if t.text),
+        texts_changed=len(texts),
         diff=reconciled.diff,
         updates_queued=queued,
         copies=copies,

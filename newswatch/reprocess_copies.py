@@ -122,14 +122,8 @@ def rederive_copies(
     ]
     # The re-decided articles are looked up as if not stored; the rest is as stored.
     redeciding = set(before)
-    found = copy_store.find_batch_copy_candidates(con, probes)
-    direct = {
-        probe_id: tuple(i for i in matched if i not in redeciding)
-        for probe_id, matched in found.direct.items()
-    }
-    detector = BatchCopyDetector(
-        direct, (row for i, row in found.rows.items() if i not in redeciding)
-    )
+    found = copy_store.find_batch_copy_candidates(con, probes, exclude=sorted(redeciding))
+    detector = BatchCopyDetector(found.direct, found.rows.values())
     for article, fp in deciding:
         detector.decide(article, fp)
 

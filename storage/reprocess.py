@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -117,32 +117,14 @@ def clear_checkpoints(con: duckdb.DuckDBPyConnection, job_id: str) -> None:
     con.execute("DELETE FROM reprocess_checkpoints WHERE job_id = ?", [job_id])
 
 
-@dataclass(frozen=True)
-class RederivedText:
-    """An article's re-cleaned main text and its recomputed hash (None: keep the stored)."""
-
-    article_id: str
-    text: str | None
-    content_hash: str | None = None
-
-
-def update_article_texts(con: duckdb.DuckDBPyConnection, texts: Sequence[RederivedText]) -> None:
-    """Replace stored main texts and content hashes with re-derived ones, one statement."""
+def update_article_texts(con: duckdb.DuckDBPyConnection, texts: Sequence[tuple[str, str]]) -> None:
+    """Replace stored main texts with re-cleaned ones, (article_id, text), one statement."""
     if not texts:
         return
     con.execute(
-        "UPDATE articles SET text = coalesce(q.text, articles.text), "
-        "content_hash = coalesce(q.content_hash, articles.content_hash) "
-        "FROM (SELECT unnest(?::VARCHAR[]) AS article_id, unnest(?::VARCHAR[]) AS text, "
-        "unnest(?::VARCHAR[]) AS content_hash) AS q "
-        "WHERE articles.article_id = q.article_id "
-        "AND (q.text IS DISTINCT FROM articles.text AND q.text IS NOT NULL "
-        "OR q.content_hash IS DISTINCT FROM articles.content_hash AND q.content_hash IS NOT NULL)",
-        [
-            [t.article_id for t in texts],
-            [t.text for t in texts],
-            [t.content_hash for t in texts],
-        ],
+        "UPDATE articles SET text = q.text FROM (SELECT unnest(?::VARCHAR[]) AS article_id, "
+        "unnest(?::VARCHAR[]) AS text) AS q WHERE articles.article_id = q.article_id",
+        [[article_id for article_id, _ in texts], [text for _, text in texts]],
     )
 
 

@@ -9,13 +9,22 @@ never an independent source.
 
 from __future__ import annotations
 
+import itertools
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newswatch.cli import main
+from newswatch.core.store import store_with_copy_detection
+from newswatch.core.types import ReadArticle
+from newswatch.domain import Article
 from newswatch.extractors.fingerprint import fingerprint
-from newswatch.storage.db import read_session
+from newswatch.reprocess_copies import CopiesRederived, fingerprints_of, rederive_copies
+from newswatch.storage.db import ensure_schema, read_session, write_session
 from tests.support.kept_pages import (
     FACT_BOX,
     OWN_STORY,
@@ -29,6 +38,9 @@ from tests.support.kept_pages import (
     story_page,
     utc,
 )
+from tests.test_copies_batch import one_at_a_time, population
+from tests.test_copies_batch import state as copy_state
+from tests.test_copies_batch import text as batch_text
 
 REPO = Path(__file__).resolve().parents[1]
 WATCH = REPO / "deployments" / "watches" / "trump-putin.toml"
@@ -221,3 +233,71 @@ def test_an_earlier_copy_found_by_reprocess_becomes_the_original_of_a_stored_gro
     # Two copies of one story that a third outlet published first: one source, two copies.
     assert _event_counts(db) == [("call", 1, 2)]
     assert _copy_flags(db) == {early: False, WIRE: True, DAILY: True}
+
+
+# --- against the run: re-deciding gives what a run storing the new texts would store ---
+
+
+def _store_then_rederive(
+    stored: list[Article], reread: list[Article], cuts: list[int]
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], CopiesRederived]:
+    """Store `stored` in batches as runs do, then re-decide copies for `reread` (new texts).
+
+    Returns the copy state before and after, and what re-deciding found.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "copies.duckdb"
+        ensure_schema(db)
+        bounds = [0, *sorted(set(cuts)), len(stored)]
+        for start, end in itertools.pairwise(bounds):
+            with write_session(db) as con:
+                batch = [ReadArticle(a, None, ()) for a in stored[start:end]]
+                store_with_copy_detection(con, batch, run_id="run")
+        before = copy_state(db)
+        with write_session(db) as con:
+            found = rederive_copies(con, reread, fingerprints_of(reread))
+        return before, copy_state(db), found
+
+
+# What an older cleaner read on three pages: another story for two copies, and the wire
+# story for an independent article (stored as its copy).
+_OLDER_TEXTS = {
+    "https://a-mirror.example/story": batch_text(90),
+    "https://c-copy-of-copy.example/story": batch_text(91),
+    "https://independent.example/story": batch_text(40),
+}
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    st.permutations(range(len(population()))),
+    st.lists(st.integers(min_value=1, max_value=len(population()) - 1), max_size=3),
+)
+def test_re_deciding_unchanged_texts_changes_nothing_whatever_the_run_order(
+    order: list[int], cuts: list[int]
+) -> None:
+    articles = [population()[i] for i in order]
+    before, after, found = _store_then_rederive(articles, articles, cuts)
+    assert found.changes == () and found.changed_ids == ()
+    assert after == before
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    st.permutations(range(len(population()))),
+    st.lists(st.integers(min_value=1, max_value=len(population()) - 1), max_size=3),
+    st.booleans(),
+)
+def test_re_deciding_new_texts_stores_what_a_run_on_the_new_texts_stores(
+    order: list[int], cuts: list[int], only_the_changed: bool
+) -> None:
+    now = [population()[i] for i in order]
+    older = [replace(a, text=_OLDER_TEXTS.get(a.canonical_url, a.text)) for a in now]
+    reread = [a for a in now if a.canonical_url in _OLDER_TEXTS] if only_the_changed else now
+    _before, after, found = _store_then_rederive(older, reread, cuts)
+    assert after == one_at_a_time(now)
+    assert {(c.article_url, c.was_copy_of, c.now_copy_of) for c in found.changes} == {
+        ("https://a-mirror.example/story", None, "https://a-wire.example/story"),
+        ("https://c-copy-of-copy.example/story", None, "https://c-early.example/story"),
+        ("https://independent.example/story", "https://a-wire.example/story", None),
+    }
