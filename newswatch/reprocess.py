@@ -154,8 +154,10 @@ def _rederive(
     archive.
     """
     from newswatch.extractors.clean import clean_page
+    from newswatch.extractors.clean_site import host_of
     from newswatch.faults import fault_point
     from newswatch.storage import reprocess as store
+    from newswatch.storage.boilerplate import load_repeated_paragraphs
     from newswatch.storage.db import read_session, write_session
     from newswatch.storage.pages import latest_raw_html
 
@@ -164,6 +166,11 @@ def _rederive(
     for _ in range(len(selected) - len(todo)):
         advance()
     raw_html: dict[str, str] = {}
+    # What each host repeats on its pages, as learned so far, is cut as a run cuts it.
+    site_boilerplate: dict[str, frozenset[int]] = {}
+    if reclean and todo:
+        with read_session(db_path) as con:
+            site_boilerplate = load_repeated_paragraphs(con, [host_of(a.url) for a in todo])
     pending: list[tuple[str, tuple[CandidateEvent, ...], str | None]] = []
     for n, article in enumerate(todo):
         if reclean and n % CHECKPOINT_EVERY == 0:
@@ -176,7 +183,11 @@ def _rederive(
         html = raw_html.get(article.article_id)
         if html is not None:
             cleaned = clean_page(
-                html, article.url, source=article.source, fetched_at=article.fetched_at
+                html,
+                article.url,
+                source=article.source,
+                fetched_at=article.fetched_at,
+                site_boilerplate=site_boilerplate.get(host_of(article.url), ()),
             )
             if cleaned.text and cleaned.text != article.text:
                 text = cleaned.text

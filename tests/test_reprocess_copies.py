@@ -22,8 +22,10 @@ from newswatch.cli import main
 from newswatch.core.store import store_with_copy_detection
 from newswatch.core.types import ReadArticle
 from newswatch.domain import Article
+from newswatch.extractors.clean_site import page_observation
 from newswatch.extractors.fingerprint import fingerprint
 from newswatch.reprocess_copies import CopiesRederived, fingerprints_of, rederive_copies
+from newswatch.storage.boilerplate import save_observations
 from newswatch.storage.db import ensure_schema, read_session, write_session
 from tests.support.kept_pages import (
     FACT_BOX,
@@ -301,3 +303,46 @@ def test_re_deciding_new_texts_stores_what_a_run_on_the_new_texts_stores(
         ("https://c-copy-of-copy.example/story", None, "https://c-early.example/story"),
         ("https://independent.example/story", "https://a-wire.example/story", None),
     }
+
+
+def test_stories_that_shared_only_their_sites_learned_boilerplate_are_no_longer_copies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fact box printed inside the story on every page of one site: the run's cleaner
+    kept it until the site's boilerplate was learned; re-cleaning now drops it."""
+    db = tmp_path / "news.duckdb"
+    first, second = "https://daily.example/news/1", "https://daily.example/news/2"
+    pages = [
+        _page(url, html, None, hour)
+        for url, html, hour in (
+            (first, story_page("Trump and Putin speak", [*WIRE_STORY, *FACT_BOX]), 10),
+            (second, story_page("Putin and Trump talk", [*OWN_STORY, *FACT_BOX]), 12),
+        )
+    ]
+    seed_kept_pages(db, pages)
+    assert copy_links(db)[second] == (first, "near", 0.5703125)
+    assert _reprocess(db, "events") == 0
+    assert _event_counts(db) == [("call", 1, 1)]
+    # Three other pages of the site, read later, showed the same fact box beside their
+    # own (longer) stories.
+    with write_session(db) as con:
+        other_pages = [
+            page_observation(
+                f"https://daily.example/news/{n}", "\n".join([" ".join(story[:3]), *FACT_BOX])
+            )
+            for n, story in ((3, WIRE_STORY), (4, OWN_STORY), (5, READER_COMMENTS))
+        ]
+        save_observations(con, other_pages, utc(20, 9))
+    capsys.readouterr()
+
+    assert _reprocess(db, "clean") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("reprocessed 2 article(s): 2 text(s) changed, 0 event(s) added")
+    assert out[1:] == [
+        "copies: 0 new, 1 no longer a copy, 0 re-pointed",
+        f"  {second}: copy of {first} -> original",
+    ]
+    assert copy_links(db) == {first: (None, None, None), second: (None, None, None)}
+    # One outlet, so still one independent source; no longer a copy among its reports.
+    assert _event_counts(db) == [("call", 1, 0)]
+    assert _copy_flags(db) == {first: False, second: False}
