@@ -14,14 +14,15 @@ checkpointed per article, and the apply step is one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from newswatch.config import Watch
-from newswatch.domain import Article, CandidateEvent, stable_id
+from newswatch.domain import Article, CandidateEvent, ResolutionResult, stable_id
 from newswatch.extractors.events import EventExtractor
+from newswatch.extractors.keyword_watch import StoryItem, resolve_stories
 from newswatch.extractors.reconcile import EventDiff, reconcile
 from newswatch.extractors.resolution import resolve_events
 from newswatch.progress import stage_progress
@@ -92,12 +93,7 @@ def reprocess(
         store.update_article_texts(con, texts)
         copies = rederive_copies(con, readings, fingerprints) if reclean else None
         copy_of = copies.duplicate_of if copies else {a.article_id: d for a, d in selected}
-        batch = [
-            (reading, reading.article_id, copy_of.get(reading.article_id) is not None, found)
-            for reading in readings
-            if (found := results[reading.article_id][0])
-        ]
-        derived = resolve_events(batch, [], watch, now)
+        derived = _resolve_from_scratch(watch, readings, results, copy_of, now)
         reconciled = reconcile(
             event_store.load_events(con, watch.name),
             event_store.load_mentions(con, watch.name),
@@ -136,6 +132,23 @@ def reprocess(
         updates_queued=queued,
         copies=copies,
     )
+
+
+def _resolve_from_scratch(
+    watch: Watch,
+    readings: Sequence[Article],
+    results: Mapping[str, tuple[tuple[CandidateEvent, ...], str | None]],
+    copy_of: Mapping[str, str | None],
+    now: datetime,
+) -> ResolutionResult:
+    """Events from the re-derived candidates alone, resolved as the store stage does: a
+    keyword watch's story is its copy group, a contact's copies are mentions."""
+    found = [(r, results[r.article_id][0]) for r in readings if results[r.article_id][0]]
+    if watch.is_keyword_watch:
+        stories = [StoryItem(r, r.article_id, copy_of.get(r.article_id), c) for r, c in found]
+        return resolve_stories(stories, (), watch.name, now)
+    batch = [(r, r.article_id, copy_of.get(r.article_id) is not None, c) for r, c in found]
+    return resolve_events(batch, [], watch, now)
 
 
 def _rederive(

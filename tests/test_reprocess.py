@@ -178,6 +178,7 @@ def test_a_killed_reprocess_resumes_and_ends_with_the_same_tables(tmp_path: Path
     assert resumed.returncode == 0, resumed.stderr
     assert "(100 from an interrupted run)" in resumed.stdout
     assert _events(killed) == _events(reference)
+    assert reprocessed_tables(killed) == reprocessed_tables(reference)
     with read_session(killed) as con:
         assert con.execute("SELECT count(*) FROM reprocess_checkpoints").fetchone() == (0,)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,9 +22,10 @@ from hypothesis import strategies as st
 from newswatch.cli import main
 from newswatch.core.store import store_with_copy_detection
 from newswatch.core.types import ReadArticle
-from newswatch.domain import Article
+from newswatch.domain import Article, stable_id
 from newswatch.extractors.clean_site import page_observation
 from newswatch.extractors.fingerprint import fingerprint
+from newswatch.extractors.keyword_watch import story_id
 from newswatch.reprocess_copies import CopiesRederived, fingerprints_of, rederive_copies
 from newswatch.storage.boilerplate import save_observations
 from newswatch.storage.db import ensure_schema, read_session, write_session
@@ -346,3 +348,71 @@ def test_stories_that_shared_only_their_sites_learned_boilerplate_are_no_longer_
     # One outlet, so still one independent source; no longer a copy among its reports.
     assert _event_counts(db) == [("call", 1, 0)]
     assert _copy_flags(db) == {first: False, second: False}
+
+
+# --- keyword watches: a story is a copy group, so copies decided again move stories ---
+
+KEYWORD_WATCH = """
+name = "kremlin-stories"
+[[sources]]
+kind = "rss"
+url = "https://feeds.example/world.xml"
+[match]
+query = 'Kremlin'
+"""
+
+
+def _stories(db: Path) -> list[tuple[object, ...]]:
+    """Each story: the page whose group it is keyed by (the run's `story_id`), whether it
+    is retracted, and the URLs reporting it, copies marked."""
+    keyed_by = {story_id("kremlin-stories", stable_id(url)): url for url in (WIRE, DAILY)}
+    with read_session(db) as con:
+        rows = con.execute(
+            "SELECT e.event_id, e.retracted_at IS NOT NULL, "
+            "list(a.canonical_url || CASE WHEN m.is_copy THEN ' (copy)' ELSE '' END "
+            "ORDER BY a.canonical_url) FILTER (WHERE a.canonical_url IS NOT NULL) "
+            "FROM events e LEFT JOIN event_mentions m USING (event_id) "
+            "LEFT JOIN articles a USING (article_id) GROUP BY e.event_id, e.retracted_at"
+        ).fetchall()
+    return sorted((keyed_by[r[0]], r[1], r[2]) for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("pages", "stories_before", "stories_after", "summary"),
+    [
+        (
+            _wire_and_commented_copy,
+            [(DAILY, False, [DAILY]), (WIRE, False, [WIRE])],
+            # The copy joins the wire story's group: its own story is retracted.
+            [(DAILY, True, None), (WIRE, False, [DAILY + " (copy)", WIRE])],
+            "0 event(s) added, 1 retracted",
+        ),
+        (
+            _two_stories_with_one_fact_box,
+            [(WIRE, False, [DAILY + " (copy)", WIRE])],
+            # The group falls apart: the second story is told on its own, as a new story.
+            [(DAILY, False, [DAILY]), (WIRE, False, [WIRE])],
+            "1 event(s) added, 0 retracted",
+        ),
+    ],
+)
+def test_a_keyword_watch_tells_one_story_per_copy_group_after_reprocess_too(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    pages: Callable[[], list[KeptPage]],
+    stories_before: list[tuple[object, ...]],
+    stories_after: list[tuple[object, ...]],
+    summary: str,
+) -> None:
+    watch = tmp_path / "kremlin.toml"
+    watch.write_text(KEYWORD_WATCH)
+    db = tmp_path / "news.duckdb"
+    seed_kept_pages(db, pages(), watch="kremlin-stories")
+    assert main(["reprocess", "--db", str(db), "--watch", str(watch), "--stage", "events"]) == 0
+    assert _stories(db) == stories_before
+    capsys.readouterr()
+    assert main(["reprocess", "--db", str(db), "--watch", str(watch), "--stage", "clean"]) == 0
+    assert summary in capsys.readouterr().out.splitlines()[0]
+    assert _stories(db) == stories_after
+    with read_session(db) as con:
+        assert con.execute("SELECT count(*) FROM alerts").fetchone() == (0,)

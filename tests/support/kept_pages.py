@@ -140,7 +140,7 @@ def cleaned_text(html: str, url: str) -> str:
     return clean_page(html, url).text
 
 
-def seed_kept_pages(db: Path, pages: Sequence[KeptPage]) -> dict[str, str]:
+def seed_kept_pages(db: Path, pages: Sequence[KeptPage], watch: str = WATCH_NAME) -> dict[str, str]:
     """Store the pages as one run of the watch did; returns article id by URL."""
     ensure_schema(db)
     first = min(p.fetched_at for p in pages)
@@ -161,7 +161,7 @@ def seed_kept_pages(db: Path, pages: Sequence[KeptPage]) -> dict[str, str]:
         con.execute(
             "INSERT INTO runs (run_id, watch, started_at, status) "
             "VALUES ('run-1', ?, ?, 'completed')",
-            [WATCH_NAME, first],
+            [watch, first],
         )
         reads = [ReadArticle(a, a.url, (), a.url) for a in articles]
         store_with_copy_detection(
@@ -177,7 +177,7 @@ def seed_kept_pages(db: Path, pages: Sequence[KeptPage]) -> dict[str, str]:
             )
             for p in pages
         ]
-        save_raw_pages(con, fetched, {a.url: a.article_id for a in articles}, WATCH_NAME, first)
+        save_raw_pages(con, fetched, {a.url: a.article_id for a in articles}, watch, first)
     return {a.url: a.article_id for a in articles}
 
 
