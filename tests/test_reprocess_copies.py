@@ -416,3 +416,31 @@ def test_a_keyword_watch_tells_one_story_per_copy_group_after_reprocess_too(
     assert _stories(db) == stories_after
     with read_session(db) as con:
         assert con.execute("SELECT count(*) FROM alerts").fetchone() == (0,)
+
+
+def test_an_article_of_another_watch_stops_being_a_copy_and_its_story_is_recounted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Copy groups span watches: the other watch's article is re-decided with its stored
+    fingerprint, and its mentions and counts follow, though it is not re-read."""
+    watch = tmp_path / "kremlin.toml"
+    watch.write_text(KEYWORD_WATCH)
+    db = tmp_path / "news.duckdb"
+    wire, daily = _two_stories_with_one_fact_box()
+    seed_kept_pages(db, [wire])
+    seed_kept_pages(db, [daily], watch="kremlin-stories", run_id="run-2")
+    assert copy_links(db)[DAILY] == (WIRE, "near", 0.5703125)
+    assert main(["reprocess", "--db", str(db), "--watch", str(watch), "--stage", "events"]) == 0
+    assert _event_counts(db) == [("story", 0, 1)]
+    capsys.readouterr()
+
+    assert _reprocess(db, "clean") == 0  # the pair watch re-reads only the wire story
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("reprocessed 1 article(s): 1 text(s) changed")
+    assert out[-2:] == [
+        "copies: 0 new, 1 no longer a copy, 0 re-pointed",
+        f"  {DAILY}: copy of {WIRE} -> original",
+    ]
+    assert copy_links(db) == {WIRE: (None, None, None), DAILY: (None, None, None)}
+    assert _copy_flags(db)[DAILY] is False
+    assert ("story", 1, 0) in _event_counts(db)

@@ -140,7 +140,9 @@ def cleaned_text(html: str, url: str) -> str:
     return clean_page(html, url).text
 
 
-def seed_kept_pages(db: Path, pages: Sequence[KeptPage], watch: str = WATCH_NAME) -> dict[str, str]:
+def seed_kept_pages(
+    db: Path, pages: Sequence[KeptPage], watch: str = WATCH_NAME, run_id: str = "run-1"
+) -> dict[str, str]:
     """Store the pages as one run of the watch did; returns article id by URL."""
     ensure_schema(db)
     first = min(p.fetched_at for p in pages)
@@ -159,13 +161,12 @@ def seed_kept_pages(db: Path, pages: Sequence[KeptPage], watch: str = WATCH_NAME
     ]
     with write_session(db) as con:
         con.execute(
-            "INSERT INTO runs (run_id, watch, started_at, status) "
-            "VALUES ('run-1', ?, ?, 'completed')",
-            [watch, first],
+            "INSERT INTO runs (run_id, watch, started_at, status) VALUES (?, ?, ?, 'completed')",
+            [run_id, watch, first],
         )
         reads = [ReadArticle(a, a.url, (), a.url) for a in articles]
         store_with_copy_detection(
-            con, sorted(reads, key=lambda r: r.article.fetched_at or first), run_id="run-1"
+            con, sorted(reads, key=lambda r: r.article.fetched_at or first), run_id=run_id
         )
         fetched = [
             FetchedPage(
