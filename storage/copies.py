@@ -258,10 +258,12 @@ def _probe_keys(probes: Sequence[CopyProbe]) -> dict[tuple[str, object], list[st
 
 # Above this many keys a look-up joins the keys as one parameter (a hash join over the
 # table) instead of listing them as literals (ART index look-ups): literals cost ~12 µs
-# each to parse and plan, the join ~15 ms per million band rows scanned. Measured on
-# DuckDB 2.0 in memory, 2M band rows: 10k keys 0.12 s as literals, 0.03 s joined; 1k keys
-# 0.012 s and 0.015 s. A run's batch (50 articles, 1k buckets) stays with literals; a
-# reprocess of a whole archive (20 buckets per article) joins.
+# each to parse and plan, while the join's cost grows with the table it scans. Measured on
+# DuckDB 2.0: a 2M-row band table in memory, 10k keys 0.12 s as literals, 0.03 s joined,
+# 1k keys 0.012 s and 0.015 s; bench/bench_reprocess_copies.py (5,000 stored articles),
+# the look-up of 1,000 articles 293 ms as literals, 83 ms joined, of 5,000 articles
+# 1.8 s and 0.68 s. Run batches (50 articles, 1k band keys) keep the literals measured
+# for them at 1M stored (bench/bench_copies_scale.py); a reprocess of an archive joins.
 LITERAL_KEYS_MAX = 5000
 
 
