@@ -262,8 +262,8 @@ def _probe_keys(probes: Sequence[CopyProbe]) -> dict[tuple[str, object], list[st
 # DuckDB 2.0: a 2M-row band table in memory, 10k keys 0.12 s as literals, 0.03 s joined,
 # 1k keys 0.012 s and 0.015 s; bench/bench_reprocess_copies.py (5,000 stored articles),
 # the look-up of 1,000 articles 293 ms as literals, 83 ms joined, of 5,000 articles
-# 1.8 s and 0.68 s. Run batches (50 articles, 1k band keys) keep the literals measured
-# for them at 1M stored (bench/bench_copies_scale.py); a reprocess of an archive joins.
+# 1.8 s and 0.68 s. Run batches (50 articles, 1k band keys) keep the literals, whose cost
+# does not grow with the archive (storage.db.in_list); a reprocess of an archive joins.
 LITERAL_KEYS_MAX = 5000
 
 
