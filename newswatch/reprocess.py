@@ -2,10 +2,11 @@
 
 When the extractor improves (a language pack, a cleaning rule), stored articles are read
 again without the network: `--stage events` re-extracts from the stored main text,
-`--stage clean` and `all` first re-clean the kept raw HTML, then fingerprint the texts
-again and re-decide which articles are copies of which (`newswatch.reprocess_copies`). Re-derived events are lined up
-with the stored ones (`extractors.reconcile`), so ids, alert history and user feedback
-stay attached, and the command prints what changed. It never re-sends an alert; with
+`--stage clean` and `all` first re-clean the kept raw HTML (with the site boilerplate
+learned so far), then fingerprint the texts again and re-decide which articles are copies
+of which (`newswatch.reprocess_copies`). Re-derived events are lined up with the stored
+ones (`extractors.reconcile`), so ids, alert history and user feedback stay attached, and
+the command prints what changed, copies included. It never re-sends an alert; with
 `--alert-updates` it queues `update` alerts for contacts whose status moved.
 
 Idempotent (a second run finds nothing to change) and resumable: re-derivation is
