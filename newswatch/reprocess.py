@@ -1,4 +1,4 @@
-"""`newswatch reprocess`: re-derive clean text and events from what is stored, offline.
+"""`newswatch reprocess`: re-derive clean text, copies and events from what is stored, offline.
 
 When the extractor improves (a language pack, a cleaning rule), stored articles are read
 again without the network: `--stage events` re-extracts from the stored main text,

@@ -258,3 +258,46 @@ def test_bad_reprocess_input_is_one_line_and_exit_2(
     assert main(["reprocess", "--db", str(db), "--watch", str(WATCH), *args]) == 2
     assert capsys.readouterr().err.strip() == f"newswatch: error: {message}"
     assert _events(db) == []
+
+
+PLANNED = (
+    "Donald Trump and Vladimir Putin will speak by phone on Friday, the Kremlin said. "
+    "The two leaders are expected to discuss a ceasefire."
+)
+
+
+def _alerts(db: Path) -> list[tuple[object, ...]]:
+    with read_session(db) as con:
+        return con.execute(
+            "SELECT channel, kind, status, event_status, previous_status FROM alerts ORDER BY ALL"
+        ).fetchall()
+
+
+def test_a_status_moved_by_reprocess_queues_an_update_only_with_alert_updates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "news.duckdb"
+    _seed(db, [_article(1, PLANNED)])
+    assert _reprocess(db) == 0
+    [(event_id, _kind, _day, status, _retracted)] = _events(db)
+    assert status == "planned"
+    with write_session(db) as con:  # the run announced the planned call
+        con.execute(
+            "INSERT INTO alerts (alert_id, event_id, channel, kind, status, created_at, "
+            "sent_at, event_status) VALUES ('sent-1', ?, 'console', 'new', 'sent', ?, ?, "
+            "'planned')",
+            [event_id, PUBLISHED, PUBLISHED],
+        )
+    sent = [("console", "new", "sent", "planned", None)]
+    for text, extra, alerts in (
+        (CALL, (), sent),
+        (PLANNED, (), sent),
+        (CALL, ("--alert-updates",), [*sent, ("console", "update", "pending", "confirmed", "planned")]),
+    ):  # fmt: skip
+        with write_session(db) as con:  # a better reading of the article
+            con.execute("UPDATE articles SET text = ?", [text])
+        capsys.readouterr()
+        assert _reprocess(db, *extra) == 0
+        assert ", 1 re-statused" in capsys.readouterr().out.splitlines()[0]
+        assert _alerts(db) == alerts
+    assert [e[0] for e in _events(db)] == [event_id]
