@@ -43,14 +43,26 @@ class BatchCopyDetector:
         self._stored_direct = stored_direct
         self._stored_ids = set()
         self.state = BatchCopyState()
+        # The copies of each original among the rows, kept in step with `state.rows`, so
+        # finding a group costs the group's size, not the batch's (a reprocess decides a
+        # whole archive in one detector).
+        self._copies_of: dict[str, set[str]] = {}
         for candidate in stored_rows:
             self._stored_ids.add(candidate.article_id)
-            self.state.rows[candidate.article_id] = candidate
+            self._set_row(candidate)
         # The in-memory index of this batch's articles, keyed as the stored look-up is.
         self._by_bucket: dict[int, list[str]] = {}
         self._by_hash: dict[str, list[str]] = {}
         self._by_canonical: dict[str, list[str]] = {}
         self._by_declared: dict[str, list[str]] = {}
+
+    def _set_row(self, row: CopyCandidate) -> None:
+        old = self.state.rows.get(row.article_id)
+        if old is not None and old.duplicate_of is not None:
+            self._copies_of[old.duplicate_of].discard(row.article_id)
+        if row.duplicate_of is not None:
+            self._copies_of.setdefault(row.duplicate_of, set()).add(row.article_id)
+        self.state.rows[row.article_id] = row
 
     def _batch_matches(self, article: Article, fp: Fingerprint) -> set[str]:
         found: set[str] = set()
@@ -71,7 +83,7 @@ class BatchCopyDetector:
             return []
         rows = self.state.rows
         roots = {rows[i].duplicate_of or i for i in ids}
-        members = {i for i, row in rows.items() if row.duplicate_of in roots}
+        members = {i for root in roots for i in self._copies_of.get(root, ())}
         return [rows[i] for i in sorted(ids | roots | members)]
 
     def decide(self, article: Article, fp: Fingerprint) -> CopyDecision:
@@ -83,23 +95,27 @@ class BatchCopyDetector:
         match = decision.match
         state = self.state
         state.decisions[article.article_id] = match
-        state.rows[article.article_id] = CopyCandidate(
-            article.article_id,
-            article.canonical_url,
-            article.published_at,
-            match.duplicate_of,
-            fp.content_hash,
-            fp.signature,
-            article.declared_canonical_url,
-            match.method,
-            match.similarity,
+        self._set_row(
+            CopyCandidate(
+                article.article_id,
+                article.canonical_url,
+                article.published_at,
+                match.duplicate_of,
+                fp.content_hash,
+                fp.signature,
+                article.declared_canonical_url,
+                match.method,
+                match.similarity,
+            )
         )
         for repoint in decision.repoints:
-            state.rows[repoint.article_id] = replace(
-                state.rows[repoint.article_id],
-                duplicate_of=repoint.duplicate_of,
-                copy_method=repoint.method,
-                copy_similarity=repoint.similarity,
+            self._set_row(
+                replace(
+                    state.rows[repoint.article_id],
+                    duplicate_of=repoint.duplicate_of,
+                    copy_method=repoint.method,
+                    copy_similarity=repoint.similarity,
+                )
             )
             state.repointed.add(repoint.article_id)
             if repoint.article_id in self._stored_ids:

@@ -76,6 +76,14 @@ def reconcile(
     unmatched = {e.event_id: e for e in touched}
     id_for: dict[str, str] = {}
     for event in derived:
+        if event.event_id in unmatched:
+            # Derived under the stored event's own id (a keyword watch's story is keyed by
+            # its copy group's original): the same event, whatever else it shares.
+            id_for[event.event_id] = event.event_id
+            del unmatched[event.event_id]
+    for event in derived:
+        if event.event_id in id_for:
+            continue
         mine = derived_articles.get(event.event_id, set())
         best: tuple[float, str] | None = None
         for candidate in unmatched.values():

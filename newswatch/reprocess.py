@@ -1,10 +1,12 @@
-"""`newswatch reprocess`: re-derive clean text and events from what is stored, offline.
+"""`newswatch reprocess`: re-derive clean text, copies and events from what is stored, offline.
 
 When the extractor improves (a language pack, a cleaning rule), stored articles are read
 again without the network: `--stage events` re-extracts from the stored main text,
-`--stage clean` and `all` first re-clean the kept raw HTML. Re-derived events are lined up
-with the stored ones (`extractors.reconcile`), so ids, alert history and user feedback
-stay attached, and the command prints what changed. It never re-sends an alert; with
+`--stage clean` and `all` first re-clean the kept raw HTML (with the site boilerplate
+learned so far), then fingerprint the texts again and re-decide which articles are copies
+of which (`newswatch.reprocess_copies`). Re-derived events are lined up with the stored
+ones (`extractors.reconcile`), so ids, alert history and user feedback stay attached, and
+the command prints what changed, copies included. It never re-sends an alert; with
 `--alert-updates` it queues `update` alerts for contacts whose status moved.
 
 Idempotent (a second run finds nothing to change) and resumable: re-derivation is
@@ -13,17 +15,19 @@ checkpointed per article, and the apply step is one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from newswatch.config import Watch
-from newswatch.domain import Article, CandidateEvent, stable_id
+from newswatch.domain import Article, CandidateEvent, ResolutionResult, stable_id
 from newswatch.extractors.events import EventExtractor
+from newswatch.extractors.keyword_watch import StoryItem, resolve_stories
 from newswatch.extractors.reconcile import EventDiff, reconcile
 from newswatch.extractors.resolution import resolve_events
 from newswatch.progress import stage_progress
+from newswatch.reprocess_copies import CopiesRederived, fingerprints_of, rederive_copies
 
 Stage = Literal["clean", "events", "all"]
 # Articles re-derived between two checkpoint commits.
@@ -37,6 +41,8 @@ class ReprocessReport:
     texts_changed: int
     diff: EventDiff
     updates_queued: int
+    # Copy links decided again (stages clean and all); None when not re-decided.
+    copies: CopiesRederived | None = None
 
 
 def job_id_for(watch: Watch, since: datetime | None, stage: Stage) -> str:
@@ -60,8 +66,10 @@ def reprocess(
     from newswatch.storage import reprocess as store
     from newswatch.storage.db import read_session, write_session
     from newswatch.storage.feedback import reapply_feedback
+    from newswatch.storage.reprocess_copies import sync_copy_flags
 
     job = job_id_for(watch, since, stage)
+    reclean = stage in ("clean", "all")
     with read_session(db_path) as con:
         selected = store.articles_for_reprocess(con, watch.name, since)
         done = store.load_checkpoints(con, job)
@@ -71,22 +79,22 @@ def reprocess(
             job,
             selected,
             done,
-            stage in ("clean", "all"),
+            reclean,
             watch,
             extractor_for(watch),
             advance,
         )
 
-    batch = []
-    for article, copy_of in selected:
-        candidates, text = results[article.article_id]
-        if candidates:
-            reading = _with_text(article, text) if text else article
-            batch.append((reading, article.article_id, copy_of is not None, candidates))
-    derived = resolve_events(batch, [], watch, now)
+    readings = [_reading(article, results[article.article_id][1]) for article, _ in selected]
+    # Fingerprints from the new texts, outside the write transaction (CPU only).
+    fingerprints = fingerprints_of(readings) if reclean else {}
+    texts = [(a.article_id, text) for a in readings if (text := results[a.article_id][1])]
     article_ids = [a.article_id for a, _ in selected]
-    texts = [(a, t) for a, (_c, t) in results.items() if t]
     with write_session(db_path) as con:
+        store.update_article_texts(con, texts)
+        copies = rederive_copies(con, readings, fingerprints) if reclean else None
+        copy_of = copies.duplicate_of if copies else {a.article_id: d for a, d in selected}
+        derived = _resolve_from_scratch(watch, readings, results, copy_of, now)
         reconciled = reconcile(
             event_store.load_events(con, watch.name),
             event_store.load_mentions(con, watch.name),
@@ -94,10 +102,17 @@ def reprocess(
             derived.mentions,
             set(article_ids),
         )
-        store.update_article_texts(con, texts)
         store.apply_reconciled(
             con, watch.name, reconciled, article_ids, run_id=f"reprocess-{job}", now=now
         )
+        if copies and copies.changed_ids:
+            # Mentions of articles not re-read follow their article's new copy link, and
+            # every event they report is recounted (copies are no independent source).
+            mine = set(article_ids)
+            sync_copy_flags(con, [i for i in copies.changed_ids if i not in mine])
+            event_store.refresh_source_counts(
+                con, sorted(event_store.events_mentioning(con, copies.changed_ids))
+            )
         reapply_feedback(con, now)
         queued = 0
         if alert_updates and channel_names:
@@ -116,7 +131,25 @@ def reprocess(
         texts_changed=len(texts),
         diff=reconciled.diff,
         updates_queued=queued,
+        copies=copies,
     )
+
+
+def _resolve_from_scratch(
+    watch: Watch,
+    readings: Sequence[Article],
+    results: Mapping[str, tuple[tuple[CandidateEvent, ...], str | None]],
+    copy_of: Mapping[str, str | None],
+    now: datetime,
+) -> ResolutionResult:
+    """Events from the re-derived candidates alone, resolved as the store stage does: a
+    keyword watch's story is its copy group, a contact's copies are mentions."""
+    found = [(r, results[r.article_id][0]) for r in readings if results[r.article_id][0]]
+    if watch.is_keyword_watch:
+        stories = [StoryItem(r, r.article_id, copy_of.get(r.article_id), c) for r, c in found]
+        return resolve_stories(stories, (), watch.name, now)
+    batch = [(r, r.article_id, copy_of.get(r.article_id) is not None, c) for r, c in found]
+    return resolve_events(batch, [], watch, now)
 
 
 def _rederive(
@@ -135,8 +168,10 @@ def _rederive(
     archive.
     """
     from newswatch.extractors.clean import clean_page
+    from newswatch.extractors.clean_site import host_of
     from newswatch.faults import fault_point
     from newswatch.storage import reprocess as store
+    from newswatch.storage.boilerplate import load_repeated_paragraphs
     from newswatch.storage.db import read_session, write_session
     from newswatch.storage.pages import latest_raw_html
 
@@ -145,6 +180,11 @@ def _rederive(
     for _ in range(len(selected) - len(todo)):
         advance()
     raw_html: dict[str, str] = {}
+    # What each host repeats on its pages, as learned so far, is cut as a run cuts it.
+    site_boilerplate: dict[str, frozenset[int]] = {}
+    if reclean and todo:
+        with read_session(db_path) as con:
+            site_boilerplate = load_repeated_paragraphs(con, [host_of(a.url) for a in todo])
     pending: list[tuple[str, tuple[CandidateEvent, ...], str | None]] = []
     for n, article in enumerate(todo):
         if reclean and n % CHECKPOINT_EVERY == 0:
@@ -157,7 +197,11 @@ def _rederive(
         html = raw_html.get(article.article_id)
         if html is not None:
             cleaned = clean_page(
-                html, article.url, source=article.source, fetched_at=article.fetched_at
+                html,
+                article.url,
+                source=article.source,
+                fetched_at=article.fetched_at,
+                site_boilerplate=site_boilerplate.get(host_of(article.url), ()),
             )
             if cleaned.text and cleaned.text != article.text:
                 text = cleaned.text
@@ -183,6 +227,11 @@ def _with_text(article: Article, text: str) -> Article:
     return replace(article, text=text)
 
 
+def _reading(article: Article, text: str | None) -> Article:
+    """The article as re-derived: with its re-cleaned text when that changed."""
+    return _with_text(article, text) if text else article
+
+
 def describe(report: ReprocessReport) -> list[str]:
     """What changed, one line per event, for the terminal."""
     d = report.diff
@@ -201,6 +250,16 @@ def describe(report: ReprocessReport) -> list[str]:
         lines.append(f"  ~ {after.event_id} {after.event_type} {_day(before)} -> {_day(after)}")
     for before, after in d.restatused:
         lines.append(f"  ~ {after.event_id} {after.event_type} {before.status} -> {after.status}")
+    copies = report.copies
+    if copies is not None:
+        lines.append(
+            f"copies: {copies.new_copies} new, {copies.no_longer_copies} no longer a copy, "
+            f"{copies.repointed} re-pointed"
+        )
+        for c in copies.changes:
+            was = f"copy of {c.was_copy_of}" if c.was_copy_of else "original"
+            now = f"copy of {c.now_copy_of}" if c.now_copy_of else "original"
+            lines.append(f"  {c.article_url}: {was} -> {now}")
     return lines
 
 

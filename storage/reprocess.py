@@ -7,7 +7,7 @@ applying the reconciled events is one transaction, so a kill there changes nothi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +16,32 @@ import duckdb
 
 from newswatch.domain import Article, CandidateEvent, EventChange, ResolutionResult
 from newswatch.extractors.reconcile import Reconciled
+from newswatch.storage.db import in_list
 from newswatch.storage.events import refresh_source_counts, save_resolution
+
+_ARTICLE_COLUMNS = (
+    "url, canonical_url, source, title, text, published_at, fetched_at, author, site_name, "
+    "language, page_kind, filler_text, filler_reason, published_source, duplicate_of"
+)
+
+
+def _article(r: tuple[Any, ...]) -> Article:
+    return Article(
+        url=r[0],
+        canonical_url=r[1],
+        source=r[2] or "",
+        title=r[3],
+        text=r[4] or "",
+        published_at=r[5],
+        fetched_at=r[6],
+        author=r[7],
+        site_name=r[8],
+        language=r[9],
+        page_kind=r[10] or "article",
+        filler_text=r[11],
+        filler_reason=r[12],
+        published_source=r[13],
+    )
 
 
 def articles_for_reprocess(
@@ -29,36 +54,24 @@ def articles_for_reprocess(
         since_sql = "AND coalesce(published_at, fetched_at) >= ? "
         params.append(since)
     rows = con.execute(
-        "SELECT url, canonical_url, source, title, text, published_at, fetched_at, author, "
-        "site_name, language, page_kind, filler_text, filler_reason, published_source, "
-        "duplicate_of FROM articles "
+        f"SELECT {_ARTICLE_COLUMNS} FROM articles "
         "WHERE run_id IN (SELECT run_id FROM runs WHERE watch = ?) "
         + since_sql
         + "ORDER BY published_at NULLS LAST, canonical_url",
         params,
     ).fetchall()
-    return [
-        (
-            Article(
-                url=r[0],
-                canonical_url=r[1],
-                source=r[2] or "",
-                title=r[3],
-                text=r[4] or "",
-                published_at=r[5],
-                fetched_at=r[6],
-                author=r[7],
-                site_name=r[8],
-                language=r[9],
-                page_kind=r[10] or "article",
-                filler_text=r[11],
-                filler_reason=r[12],
-                published_source=r[13],
-            ),
-            r[14],
-        )
-        for r in rows
-    ]
+    return [(_article(r), r[14]) for r in rows]
+
+
+def articles_by_id(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[Article]:
+    """Stored articles by id (those of the copy groups a reprocess re-decides)."""
+    if not article_ids:
+        return []
+    rows = con.execute(
+        f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE article_id IN ({in_list(article_ids)}) "
+        "ORDER BY article_id"
+    ).fetchall()
+    return [_article(r) for r in rows]
 
 
 def _encode(value: Any) -> Any:
@@ -104,10 +117,15 @@ def clear_checkpoints(con: duckdb.DuckDBPyConnection, job_id: str) -> None:
     con.execute("DELETE FROM reprocess_checkpoints WHERE job_id = ?", [job_id])
 
 
-def update_article_texts(con: duckdb.DuckDBPyConnection, texts: Iterable[tuple[str, str]]) -> None:
-    """Replace stored main texts with re-cleaned ones: (article_id, text)."""
-    for article_id, text in texts:
-        con.execute("UPDATE articles SET text = ? WHERE article_id = ?", [text, article_id])
+def update_article_texts(con: duckdb.DuckDBPyConnection, texts: Sequence[tuple[str, str]]) -> None:
+    """Replace stored main texts with re-cleaned ones, (article_id, text), one statement."""
+    if not texts:
+        return
+    con.execute(
+        "UPDATE articles SET text = q.text FROM (SELECT unnest(?::VARCHAR[]) AS article_id, "
+        "unnest(?::VARCHAR[]) AS text) AS q WHERE articles.article_id = q.article_id",
+        [[article_id for article_id, _ in texts], [text for _, text in texts]],
+    )
 
 
 def apply_reconciled(

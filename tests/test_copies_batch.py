@@ -16,12 +16,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newswatch.core.store import store_with_copy_detection
 from newswatch.core.types import ReadArticle
 from newswatch.domain import Article
+from newswatch.storage import copies as copy_store
 from newswatch.storage.db import ensure_schema, write_session
 from newswatch.testing.copies import ingest, make_article, sentence, story
 
@@ -144,3 +146,13 @@ def test_an_article_twice_in_one_batch_is_stored_once() -> None:
     article = make_article("twice", text(50), published_at=at(0))
     rows = in_batches([article, article], [])
     assert [row[0] for row in rows] == ["https://twice.example/story"]
+
+
+def test_many_keys_looked_up_as_one_joined_parameter_find_the_same_copies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    articles = population()
+    expected = in_batches(articles, [])
+    # Every look-up of the batch above LITERAL_KEYS_MAX keys: the form a reprocess uses.
+    monkeypatch.setattr(copy_store, "LITERAL_KEYS_MAX", 0)
+    assert in_batches(articles, []) == expected
