@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import email
-import errno
 import email.policy
+import errno
 import socket
 from dataclasses import dataclass, field
 from email.message import EmailMessage
