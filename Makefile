@@ -36,9 +36,10 @@ typecheck: $(STAMP)
 tests: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-## The fast tests only (no test marked `slow`): a quick check while working.
+## The fast tests only (no test marked `slow`): a quick check while working, on every core
+## (pytest-xdist; each test has its own loopback ports, temporary files and environment).
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n auto
 
 format: $(STAMP)
 	$(BIN)/ruff format .

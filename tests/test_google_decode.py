@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -23,7 +23,9 @@ from urllib.parse import parse_qs
 import duckdb
 import pytest
 
-from newswatch.config import FetchConfig
+from newswatch.clock import RunClock
+from newswatch.config import FetchConfig, load_watch
+from newswatch.core import run_watch
 from newswatch.domain import LinkResolution
 from newswatch.sources.google_decode import (
     CONSENT_REJECT_COOKIE,
@@ -269,10 +271,52 @@ def test_requests_to_google_are_paced_by_the_sources_interval(google: FakeGoogle
 
 # -- in the real run -------------------------------------------------------------------
 
+# A run of the watch at an ISO time: (watch file, database, as-of) -> None.
+RunAt = Callable[[Path, Path, str], None]
+ALERT_VARIABLES = ("SLACK_WEBHOOK_URL", "NEWSWATCH_SMTP_URL", "NEWSWATCH_APPRISE_URLS")
 
+
+@pytest.fixture
+def core_run(monkeypatch: pytest.MonkeyPatch) -> RunAt:
+    """The pipeline core in this process (what the Prefect flow calls)."""
+    for var in ALERT_VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+
+    def run_at(watch: Path, db: Path, as_of: str) -> None:
+        summary = run_watch(load_watch(watch), db, clock=RunClock.as_of(as_of))
+        assert summary.skipped is None
+
+    return run_at
+
+
+@pytest.fixture
+def command_run(tmp_path: Path) -> RunAt:
+    """`newswatch run` in a subprocess: the CLI, the Prefect flow and its own server."""
+    env = {**os.environ, "NEWSWATCH_HOME": str(tmp_path / "home")}
+    for var in ALERT_VARIABLES:
+        env.pop(var, None)
+
+    def run_at(watch: Path, db: Path, as_of: str) -> None:
+        command = [sys.executable, "-m", "newswatch", "run", "--watch", str(watch), "--db", str(db)]
+        run = subprocess.run(
+            [*command, "--as-of", as_of], capture_output=True, text=True, env=env, timeout=240
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+
+    return run_at
+
+
+@pytest.mark.parametrize(
+    "runner", ["core_run", pytest.param("command_run", marks=pytest.mark.slow)]
+)
 def test_a_run_stores_publisher_articles_records_the_unresolved_and_asks_google_once(
-    tmp_path: Path, google: FakeGoogle, publisher: LoopbackServer
+    tmp_path: Path,
+    google: FakeGoogle,
+    publisher: LoopbackServer,
+    runner: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    run_at: RunAt = request.getfixturevalue(runner)
     watch = tmp_path / "watch.toml"
     watch.write_text(
         (PAGES / "watch.toml")
@@ -284,18 +328,7 @@ def test_a_run_stores_publisher_articles_records_the_unresolved_and_asks_google_
         )
     )
     db = tmp_path / "news.duckdb"
-    env = {**os.environ, "NEWSWATCH_HOME": str(tmp_path / "home")}
-    for var in ("SLACK_WEBHOOK_URL", "NEWSWATCH_SMTP_URL", "NEWSWATCH_APPRISE_URLS"):
-        env.pop(var, None)
-    command = [sys.executable, "-m", "newswatch", "run", "--watch", str(watch), "--db", str(db)]
-    run = subprocess.run(
-        [*command, "--as-of", "2025-11-04T12:00Z"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=240,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
+    run_at(watch, db, "2025-11-04T12:00Z")
 
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -332,14 +365,7 @@ def test_a_run_stores_publisher_articles_records_the_unresolved_and_asks_google_
     # The next run reads the same feed: resolved ids come from the cache; only the failed
     # one is asked again (a later attempt may succeed).
     google.answers[DECODER_ERROR_ID] = publisher.url("/pages/alaska-meeting.html")
-    again = subprocess.run(
-        [*command, "--as-of", "2025-11-04T12:30Z"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=240,
-    )
-    assert again.returncode == 0, again.stderr[-3000:]
+    run_at(watch, db, "2025-11-04T12:30Z")
     asked_again = [r.path for r in google.requests_to("/rss/articles/")[pages_asked:]]
     assert [p.split("?")[0] for p in asked_again] == [f"/rss/articles/{DECODER_ERROR_ID}"]
     con = duckdb.connect(str(db), read_only=True)

@@ -95,10 +95,19 @@ def test_failed_write_session_rolls_back(tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
 
 
-def _hold_write_lock(db: str, seconds: float, ready: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
+def _hold_write_lock(
+    db: str,
+    seconds: float,
+    ready: multiprocessing.synchronize.Event,  # type: ignore[name-defined]
+    release: multiprocessing.synchronize.Event | None = None,  # type: ignore[name-defined]
+) -> None:
+    """Hold the database file for `seconds`, or until `release` is set if that comes first."""
     con = duckdb.connect(db)
     ready.set()
-    time.sleep(seconds)
+    if release is None:
+        time.sleep(seconds)
+    else:
+        release.wait(seconds)
     con.close()
 
 
@@ -121,14 +130,16 @@ def test_writer_waits_for_another_process_then_gets_in(tmp_path: Path) -> None:
 def test_writer_gives_up_with_a_clear_message_when_busy_too_long(tmp_path: Path) -> None:
     db = str(tmp_path / "n.duckdb")
     ensure_schema(db)
-    ready = multiprocessing.get_context("spawn").Event()
-    proc = multiprocessing.get_context("spawn").Process(
-        target=_hold_write_lock, args=(db, 3.0, ready)
-    )
+    spawn = multiprocessing.get_context("spawn")
+    ready, release = spawn.Event(), spawn.Event()
+    proc = spawn.Process(target=_hold_write_lock, args=(db, 30.0, ready, release))
     proc.start()
     ready.wait(30)
+    start = time.monotonic()
     with pytest.raises(DatabaseBusyError, match="busy"), write_session(db, wait_seconds=0.5):
         pass
+    assert time.monotonic() - start < 10  # gave up, long before the holder let go
+    release.set()  # the holder need not sit out its time once the point is made
     proc.join()
 
 

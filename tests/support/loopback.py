@@ -87,7 +87,11 @@ class LoopbackServer:
         self.handler_class = _H
         self.httpd = _Server(("127.0.0.1", 0), _H)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # shutdown() waits for serve_forever to notice; at the default 0.5 s poll every
+        # server's teardown cost up to half a second.
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def _static(self, path: str) -> Reply:
         if self.static_root is None:

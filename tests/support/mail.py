@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import errno
 import socket
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -50,6 +51,15 @@ def free_port() -> int:
 
 
 def run_server(handler: RecordingHandler, **kwargs: Any) -> Controller:
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
-    controller.start()
-    return controller
+    # aiosmtpd needs a port number up front, so the free port is only free a moment ago:
+    # another process (a parallel test worker) may take it first; then take another.
+    for attempt in range(5):
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+        try:
+            controller.start()
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or attempt == 4:
+                raise
+            continue
+        return controller
+    raise AssertionError("unreachable")
