@@ -1,8 +1,9 @@
 """The monitor flow: one pass of a watch, as a Prefect flow run around the core.
 
 All logic is in `newswatch.core` (`run_watch` and its stages). This module only runs
-each stage as a Prefect task (a task run per chunk in the UI; a place for retries and
-concurrency limits) and publishes the run summary as artifacts.
+each stage as a Prefect task (a task run per stage in the UI, fetching, cleaning and
+storing being one; a place for retries and concurrency limits) and publishes the run
+summary as artifacts.
 """
 
 from __future__ import annotations

@@ -107,6 +107,7 @@ def clean_executor(
         warm_up(watch)
     # Objects that exist now are left alone by the workers' garbage collector, so its
     # passes do not write to (and so copy) the pages the workers share with the run.
+    gc.collect()  # the warm-up's garbage is freed now, not frozen with the rest
     gc.freeze()
     pool = concurrent.futures.ProcessPoolExecutor(
         max_workers=workers, mp_context=_start_method(), initializer=_die_with_parent
