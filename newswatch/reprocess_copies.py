@@ -31,7 +31,6 @@ from newswatch.extractors.copies import fingerprint_article
 from newswatch.extractors.copy_batch import BatchCopyDetector
 from newswatch.extractors.fingerprint import Fingerprint, band_buckets, normalise_text
 from newswatch.storage import copies as copy_store
-from newswatch.storage import reprocess_copies as store
 from newswatch.storage.reprocess import articles_by_id
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
@@ -150,7 +149,7 @@ def rederive_copies(
                 )
             )
     copy_store.set_duplicate_of(con, changed)
-    store.replace_fingerprints(
+    copy_store.replace_fingerprints(
         con, [p for p in probes if p.article_id in mine and _refreshed(p, before)]
     )
     return CopiesRederived(

@@ -410,6 +410,24 @@ def insert_fingerprints(con: duckdb.DuckDBPyConnection, probes: Sequence[CopyPro
         )
 
 
+def replace_fingerprints(con: duckdb.DuckDBPyConnection, probes: Sequence[CopyProbe]) -> None:
+    """Store these articles' new content hashes, signatures and band buckets (a new
+    version's text, a re-cleaned text)."""
+    if not probes:
+        return
+    con.execute(
+        "UPDATE articles SET content_hash = q.content_hash FROM (SELECT "
+        "unnest(?::VARCHAR[]) AS article_id, unnest(?::VARCHAR[]) AS content_hash) AS q "
+        "WHERE articles.article_id = q.article_id",
+        [[p.article_id for p in probes], [p.fingerprint.content_hash for p in probes]],
+    )
+    ids = in_list(p.article_id for p in probes)
+    con.execute(f"DELETE FROM article_signatures WHERE article_id IN ({ids})")
+    # One scan of the band table for the whole job (it has no index on article_id).
+    con.execute(f"DELETE FROM article_bands WHERE article_id IN ({ids})")
+    insert_fingerprints(con, probes)
+
+
 def copy_groups_by_url(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     """Every stored article's original, by canonical URL (None for an original)."""
     rows = con.execute(

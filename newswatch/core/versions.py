@@ -27,6 +27,7 @@ from newswatch.extractors.versions import (
     changed_parts,
     next_check,
 )
+from newswatch.storage import copies as copy_store
 from newswatch.storage import pages as page_store
 
 
@@ -162,6 +163,20 @@ def store_versions(
             published_at=article.published_at,
         )
         changed.append(read)
+    # The article's fingerprint follows its current text, so a later copy of the new
+    # text is matched to it (the old text's signature would miss it).
+    copy_store.replace_fingerprints(
+        con,
+        [
+            copy_store.CopyProbe(
+                r.article.article_id,
+                r.article.canonical_url,
+                r.article.declared_canonical_url,
+                r.fingerprint or fingerprint_article(r.article),
+            )
+            for r in changed
+        ],
+    )
     if changed and watch.versions.recheck:
         _mark_changed(con, watch, changed, now)
     return changed
