@@ -144,16 +144,20 @@ async def _poll_one(client: HttpClient, source: Source, state: SourceState | Non
         url = source_url(source)
         result = await client.get(url, headers=conditional_headers(state, url))
         http_status = result.http_status
-        if result.outcome == "not_modified":
-            same = state is not None and state.url == url
+        known = state if state is not None and state.url == url else None
+        digest = hashlib.sha256(result.body).hexdigest() if result.outcome == "ok" else None
+        if result.outcome == "not_modified" or (
+            known is not None and digest is not None and known.body_sha256 == digest
+        ):
             return SourceResult(
                 source=key,
                 url=url,
                 status="not_modified",
                 http_status=http_status,
-                etag=result.header("etag") or (state.etag if same and state else None),
+                etag=result.header("etag") or (known.etag if known else None),
                 last_modified=result.header("last-modified")
-                or (state.last_modified if same and state else None),
+                or (known.last_modified if known else None),
+                body_sha256=digest,
             )
         if result.outcome != "ok":
             return SourceResult(
@@ -162,17 +166,6 @@ async def _poll_one(client: HttpClient, source: Source, state: SourceState | Non
                 status="failed",
                 http_status=http_status,
                 error=one_line(result.error or f"HTTP {http_status}"),
-            )
-        digest = hashlib.sha256(result.body).hexdigest()
-        if state is not None and state.url == url and state.body_sha256 == digest:
-            return SourceResult(
-                source=key,
-                url=url,
-                status="not_modified",
-                http_status=http_status,
-                etag=result.header("etag") or state.etag,
-                last_modified=result.header("last-modified") or state.last_modified,
-                body_sha256=digest,
             )
         links = await _links_of(client, source, url, result)
         return SourceResult(

@@ -421,10 +421,10 @@ def replace_fingerprints(con: duckdb.DuckDBPyConnection, probes: Sequence[CopyPr
         "WHERE articles.article_id = q.article_id",
         [[p.article_id for p in probes], [p.fingerprint.content_hash for p in probes]],
     )
-    ids = in_list(p.article_id for p in probes)
-    con.execute(f"DELETE FROM article_signatures WHERE article_id IN ({ids})")
+    where, params = _key_filter("article_id", [p.article_id for p in probes], "VARCHAR")
+    con.execute(f"DELETE FROM article_signatures WHERE {where}", params)
     # One scan of the band table for the whole job (it has no index on article_id).
-    con.execute(f"DELETE FROM article_bands WHERE article_id IN ({ids})")
+    con.execute(f"DELETE FROM article_bands WHERE {where}", params)
     insert_fingerprints(con, probes)
 
 

@@ -146,14 +146,7 @@ def save_source_results(
     failed links retried, as before the hash existed."""
     watch = run.watch
     now = run.clock()
-    results = [
-        replace(r, etag=None, last_modified=None, body_sha256=None)
-        if r.source in unfinished_sources
-        else replace(r, body_sha256=None)
-        if r.source in sources_to_retry
-        else r
-        for r in results
-    ]
+    results = [_validators_to_keep(r, unfinished_sources, sources_to_retry) for r in results]
     with write_session(run.db_path) as con:
         source_store.save_source_results(
             con, watch.name, results, {s.key: s.kind for s in watch.sources}, now
@@ -163,6 +156,16 @@ def save_source_results(
         return announce_source_health(
             con, watch, run.run_id, now, new_by_source, ops_channel_names(watch, os.environ)
         )
+
+
+def _validators_to_keep(
+    result: SourceResult, unfinished: frozenset[str], to_retry: frozenset[str]
+) -> SourceResult:
+    if result.source in unfinished:
+        return replace(result, etag=None, last_modified=None, body_sha256=None)
+    if result.source in to_retry:
+        return replace(result, body_sha256=None)
+    return result
 
 
 def save_google_resolutions(google: ResolvedResults, run: RunContext) -> None:

@@ -75,6 +75,18 @@ class BatchOutcome:
     versions_stored: int = 0
     new_event_summaries: list[str] = field(default_factory=list)
 
+    def add(self, other: BatchOutcome) -> None:
+        """Add another transaction's outcome to this one."""
+        self.articles_stored += other.articles_stored
+        self.articles_relevant += other.articles_relevant
+        self.copies_found += other.copies_found
+        self.events_new += other.events_new
+        self.events_updated += other.events_updated
+        self.mentions_added += other.mentions_added
+        self.alerts_queued += other.alerts_queued
+        self.versions_stored += other.versions_stored
+        self.new_event_summaries.extend(other.new_event_summaries)
+
 
 @dataclass
 class ProcessedLinks:
@@ -94,16 +106,3 @@ class ProcessedLinks:
         self.pages_failed += sum(1 for p in pages if p.status == "failed")
         self.pages_skipped += sum(1 for p in pages if p.status == "skipped")
         self.sources_with_failures.update(p.link.source for p in pages if p.status == "failed")
-
-    def add(self, outcome: BatchOutcome) -> None:
-        """Add one store transaction's outcome."""
-        total = self.stored
-        total.articles_stored += outcome.articles_stored
-        total.articles_relevant += outcome.articles_relevant
-        total.copies_found += outcome.copies_found
-        total.events_new += outcome.events_new
-        total.events_updated += outcome.events_updated
-        total.mentions_added += outcome.mentions_added
-        total.alerts_queued += outcome.alerts_queued
-        total.versions_stored += outcome.versions_stored
-        total.new_event_summaries.extend(outcome.new_event_summaries)

@@ -127,6 +127,9 @@ def store_versions(
     """New versions of stored articles whose text changed; returns the changed ones."""
     current = page_store.current_texts(con, [r.article.article_id for r in reads])
     changed: list[ReadArticle] = []
+    # The changed articles' fingerprints follow their current text, so a later copy of
+    # the new text is matched to them (the old text's signature would miss it).
+    refingerprinted: list[copy_store.CopyProbe] = []
     for read in reads:
         article = read.article
         old = current.get(article.article_id)
@@ -163,20 +166,15 @@ def store_versions(
             published_at=article.published_at,
         )
         changed.append(read)
-    # The article's fingerprint follows its current text, so a later copy of the new
-    # text is matched to it (the old text's signature would miss it).
-    copy_store.replace_fingerprints(
-        con,
-        [
+        refingerprinted.append(
             copy_store.CopyProbe(
-                r.article.article_id,
-                r.article.canonical_url,
-                r.article.declared_canonical_url,
-                r.fingerprint or fingerprint_article(r.article),
+                article.article_id,
+                article.canonical_url,
+                article.declared_canonical_url,
+                fingerprint,
             )
-            for r in changed
-        ],
-    )
+        )
+    copy_store.replace_fingerprints(con, refingerprinted)
     if changed and watch.versions.recheck:
         _mark_changed(con, watch, changed, now)
     return changed
