@@ -494,8 +494,8 @@ def measure_runs(pages: int, work: Path) -> None:
     )
     print(
         f"  peak memory: RSS of the run process {big.rss / 2**20:.0f} MiB; PSS of the run "
-        f"and its cleaning workers {big.pss_run / 2**20:.0f} MiB, with the temporary Prefect "
-        f"server {big.pss_tree / 2**20:.0f} MiB   (target <= 500 MB)"
+        f"and its cleaning workers {big.pss_run / 2**20:.0f} MiB = {big.pss_run / 1e6:.0f} MB, "
+        f"with the temporary Prefect server {big.pss_tree / 2**20:.0f} MiB   (target <= 500 MB)"
     )
 
 

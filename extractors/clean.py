@@ -39,10 +39,11 @@ from newswatch.extractors.clean_meta import (
     resolve_url,
     squash,
 )
-from newswatch.extractors.clean_site import host_of, remove_site_boilerplate
+from newswatch.extractors.clean_site import remove_site_boilerplate
 from newswatch.extractors.clean_split import recover_split_body
 from newswatch.extractors.clean_structured import agreeing_paragraphs, declared_body
 from newswatch.extractors.filler import FillerCut, cut_filler
+from newswatch.extractors.language import most_likely
 from newswatch.extractors.published import find_published, to_utc
 from newswatch.urls import canonicalize_url
 
@@ -285,10 +286,7 @@ def _language(
     if hint and hint.language:
         return hint.language
     if len(text) >= MIN_LANGUAGE_GUESS_CHARS:
-        import py3langid  # imported late: the model loads in ~0.7 s and few pages need it
-
-        language, _score = py3langid.classify(text[:2000])
-        return str(language)
+        return most_likely(text[:2000])
     return None
 
 
@@ -365,7 +363,7 @@ def _clean_page(
     lines = _checked_by_declared_body(tree, meta, url, _paragraphs(extract_main_text(tree, url)))
     lines = recover_split_body(tree, lines)
     lines = list(remove_boilerplate(lines, _titles(meta, title)).paragraphs)
-    lines = list(remove_site_boilerplate(host_of(url), lines, site_boilerplate).paragraphs)
+    lines = list(remove_site_boilerplate(lines, site_boilerplate).paragraphs)
     cut = cut_filler(lines)
     kind = page_kind_of(tree, meta, own_urls, cut.body)
 

@@ -52,11 +52,10 @@ class PageObservation:
 
 @dataclass(frozen=True)
 class SiteCleaning:
-    """Paragraphs kept, paragraphs dropped as the site's boilerplate, and the page's observation."""
+    """Paragraphs kept and paragraphs dropped as the site's boilerplate."""
 
     paragraphs: tuple[str, ...]
     removed: tuple[str, ...]
-    observation: PageObservation | None
 
 
 def host_of(url: str) -> str:
@@ -89,19 +88,19 @@ def observe(host: str, paragraphs: Sequence[str]) -> PageObservation | None:
 
 
 def remove_site_boilerplate(
-    host: str, paragraphs: Sequence[str], repeated: Iterable[Fingerprint] = ()
+    paragraphs: Sequence[str], repeated: Iterable[Fingerprint] = ()
 ) -> SiteCleaning:
-    """Drop the paragraphs `host` is known to repeat (`repeated`: fingerprints seen on
-    MIN_PAGES_FOR_BOILERPLATE+ of its pages) and observe the page for the next ones.
+    """Drop the paragraphs a site is known to repeat (`repeated`: fingerprints seen on
+    MIN_PAGES_FOR_BOILERPLATE+ of its pages).
 
-    The observation covers every paragraph, dropped or kept, so counts keep growing. A
-    page whose every paragraph is known is left whole: that is a re-fetch of a page
-    already seen, or a page the template fills alone, and an empty text would hide it.
+    The page is observed for the next runs once its text is final (`page_observation`):
+    counts only grow, so a paragraph dropped as known stays known. A page whose every
+    paragraph is known is left whole: that is a re-fetch of a page already seen, or a page
+    the template fills alone, and an empty text would hide it.
     """
     known = frozenset(repeated)
-    observation = observe(host, paragraphs)
     if not known:
-        return SiteCleaning(tuple(paragraphs), (), observation)
+        return SiteCleaning(tuple(paragraphs), ())
     kept: list[str] = []
     removed: list[str] = []
     for paragraph in paragraphs:
@@ -110,8 +109,8 @@ def remove_site_boilerplate(
         else:
             kept.append(paragraph)
     if not kept:
-        return SiteCleaning(tuple(paragraphs), (), observation)
-    return SiteCleaning(tuple(kept), tuple(removed), observation)
+        return SiteCleaning(tuple(paragraphs), ())
+    return SiteCleaning(tuple(kept), tuple(removed))
 
 
 def page_observation(url: str, text: str) -> PageObservation | None:

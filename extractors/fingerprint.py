@@ -1,6 +1,6 @@
 """Text fingerprints for copy detection: a hash of the normalised text and a MinHash.
 
-Pure: text in, values out. The MinHash (datasketch, fixed seed and permutation scheme)
+Pure: text in, values out. The MinHash (datasketch 2.0's "affine32" scheme, fixed seed)
 is over word shingles of the normalised text, so two processes, or two runs a month
 apart, compute the same signature for the same text. LSH band buckets are derived from
 the signature here, so storage only ever compares integers.
@@ -14,10 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 
 # Words per shingle. On the shared corpus every size from 3 to 6 separates the labelled
 # near-copies from all other pairs (bench/bench_copies_corpus.py; at 5: copy pairs
@@ -57,8 +55,14 @@ MIN_WORDS = 50
 
 # Fixed seed: signatures must agree across processes and runs (they are stored).
 MINHASH_SEED = 20250212
-# datasketch's permutation scheme, pinned so an upgrade cannot silently change signatures.
+# The scheme, in datasketch's name for it. The signature is computed here, value for value
+# what datasketch 2.0 computes (tests/test_fingerprint_minhash.py checks it against
+# datasketch itself): importing datasketch imports SciPy, 67 MiB of memory and 0.37 s in
+# every run that reads a page, for a few lines of numpy. Written out, an upgrade of
+# anything cannot change stored signatures.
 MINHASH_SCHEME = "affine32"
+# MurmurHash3's 32-bit finalizer: the fixed mix applied to each shingle hash first.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -99,18 +103,39 @@ def word_shingles(words: Sequence[str], size: int = SHINGLE_SIZE) -> list[bytes]
 
 
 @cache
-def _permutations() -> Any:
-    # Drawn once per process from the fixed seed: a third of the cost of a signature.
-    return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+def minhash_permutations() -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) of the NUM_PERM affine permutations h -> a*h + b (mod 2**32), a odd.
+
+    Drawn once per process from the fixed seed, in datasketch's order of draws.
+    """
+    draws = np.random.RandomState(MINHASH_SEED)
+    a = draws.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draws.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _shingle_hashes(shingles: Sequence[bytes]) -> np.ndarray:
+    """Each shingle's first four SHA-1 bytes as a little-endian integer, then mixed."""
+    digests = b"".join([hashlib.sha1(s).digest()[:4] for s in shingles])
+    h = np.frombuffer(digests, dtype="<u4").astype(np.uint32)
+    shift1, multiply1, shift2, multiply2 = _FMIX32
+    h = (h ^ (h >> shift1)) * multiply1
+    h = (h ^ (h >> shift2)) * multiply2
+    return h ^ (h >> shift1)
 
 
 def minhash_signature(words: Sequence[str]) -> tuple[int, ...]:
-    """The NUM_PERM-value MinHash of a text's word shingles (deterministic across processes)."""
-    sketch = MinHash(
-        num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations()
-    )
-    sketch.update_batch(word_shingles(words))
-    return tuple(int(v) for v in sketch.hashvalues)
+    """The NUM_PERM-value MinHash of a text's word shingles (deterministic across processes).
+
+    A text without shingles gets the empty signature (every value 2**32 - 1).
+    """
+    shingles = word_shingles(words)
+    if not shingles:
+        return (2**32 - 1,) * NUM_PERM
+    a, b = minhash_permutations()
+    # uint32 arrays wrap on overflow: that wrap is the mod 2**32 of the permutation.
+    permuted = _shingle_hashes(shingles).reshape(-1, 1) * a + b
+    return tuple(permuted.min(axis=0).tolist())
 
 
 def band_buckets(signature: Sequence[int]) -> tuple[tuple[int, int], ...]:

@@ -73,6 +73,16 @@ def load_models(supported: tuple[str, ...]) -> None:
     _identifier(tuple(sorted(supported)))
 
 
+def most_likely(text: str) -> str:
+    """The language py3langid finds most likely for `text`, among all it knows.
+
+    Through this module's model, not `py3langid.classify`: that one loads a second copy of
+    the same ~75 MB model, and in a cleaning worker it would be the worker's own.
+    """
+    language, _score = _identifier().classify(text)
+    return str(language)
+
+
 def rank(text: str) -> list[tuple[str, float]]:
     """All languages by probability for `text` (empty for text too short to tell)."""
     sample = text.strip()[:MAX_PAGE_SAMPLE_CHARS]

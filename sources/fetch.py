@@ -127,6 +127,86 @@ async def _fetch_one(
     )
 
 
+class _Session:
+    """One HTTP client and one robots.txt cache for every batch fetched through them."""
+
+    def __init__(self, config: FetchConfig, user_agent: str, retry: RetryPolicy | None) -> None:
+        self.config = config
+        self.client = HttpClient(HttpPolicy.for_fetching(config, user_agent, retry=retry))
+        self.robots = RobotsRules(self.client, user_agent) if config.respect_robots else None
+
+    async def fetch(
+        self, links: Sequence[CandidateLink], on_page: Callable[[FetchedPage], None] | None
+    ) -> list[FetchedPage]:
+        limit = self.config.max_pages_per_run
+
+        async def one(link: CandidateLink) -> FetchedPage:
+            page = await _fetch_one(self.client, self.robots, link)
+            if on_page is not None:
+                on_page(page)
+            return page
+
+        pages = await asyncio.gather(*(one(link) for link in links[:limit]))
+        over = [
+            FetchedPage(
+                link=link,
+                status="skipped",
+                error=f"page limit reached (max_pages_per_run = {limit})",
+                fetched_at=utc_now(),
+            )
+            for link in links[limit:]
+        ]
+        return [*pages, *over]
+
+
+class PageFetcher:
+    """Fetches a run's pages batch after batch, keeping what a run shares between them.
+
+    One HTTP client on one event loop: connections (and their TLS handshakes), each
+    origin's robots.txt (fetched once a run, not once a batch) and per-host politeness
+    carry over from one batch to the next. Call `fetch` from one thread at a time and
+    outside any running event loop (the run's fetch thread); `close` ends it.
+    """
+
+    def __init__(
+        self, config: FetchConfig, user_agent: str, *, retry: RetryPolicy | None = None
+    ) -> None:
+        self._session = _Session(config, user_agent, retry)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def fetch(
+        self,
+        links: Sequence[CandidateLink],
+        *,
+        on_page: Callable[[FetchedPage], None] | None = None,
+    ) -> list[FetchedPage]:
+        """One FetchedPage per link, same order; never raises per page."""
+        if not links:
+            return []
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+            self._loop.run_until_complete(self._session.client.__aenter__())
+        return self._loop.run_until_complete(self._session.fetch(links, on_page))
+
+    def close(self) -> None:
+        """Close the connections and the loop (from the thread that fetched, or any idle one)."""
+        loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        try:
+            loop.run_until_complete(self._session.client.__aexit__(None, None, None))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()
+
+    def __enter__(self) -> PageFetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 async def _fetch_all(
     links: Sequence[CandidateLink],
     config: FetchConfig,
@@ -134,28 +214,9 @@ async def _fetch_all(
     on_page: Callable[[FetchedPage], None] | None,
     retry: RetryPolicy | None,
 ) -> list[FetchedPage]:
-    allowed = list(links[: config.max_pages_per_run])
-    policy = HttpPolicy.for_fetching(config, user_agent, retry=retry)
-    async with HttpClient(policy) as client:
-        robots = RobotsRules(client, user_agent) if config.respect_robots else None
-
-        async def one(link: CandidateLink) -> FetchedPage:
-            page = await _fetch_one(client, robots, link)
-            if on_page is not None:
-                on_page(page)
-            return page
-
-        pages = await asyncio.gather(*(one(link) for link in allowed))
-    over = [
-        FetchedPage(
-            link=link,
-            status="skipped",
-            error=f"page limit reached (max_pages_per_run = {config.max_pages_per_run})",
-            fetched_at=utc_now(),
-        )
-        for link in links[config.max_pages_per_run :]
-    ]
-    return [*pages, *over]
+    session = _Session(config, user_agent, retry)
+    async with session.client:
+        return await session.fetch(links, on_page)
 
 
 def fetch_pages(
@@ -167,6 +228,8 @@ def fetch_pages(
     retry: RetryPolicy | None = None,
 ) -> list[FetchedPage]:
     """Fetch every link's page: one FetchedPage per link, same order; never raises per page.
+
+    One call, one HTTP client: a run fetching batch after batch uses `PageFetcher`.
 
     `on_page` is called as each page completes (progress display); `retry` replaces the
     default back-off (its retry count and budget still come from `config`).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -123,6 +124,22 @@ def test_language_is_guessed_when_the_page_declares_none() -> None:
     ]
     html = article_html(paragraphs=german).replace(' lang="en"', "")
     assert clean_page(html, URL).language == "de"
+
+
+def test_the_language_guess_loads_no_second_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guess goes through the run's shared model (loaded before the workers fork), not
+    py3langid's own global one: that would be a second ~75 MB copy in every worker."""
+    import py3langid.langid
+
+    monkeypatch.setattr(py3langid.langid, "IDENTIFIER", None)
+    finnish = [
+        "Presidentit keskustelivat puhelimessa tiistaina yli tunnin ajan, Kreml kertoi.",
+        "Heidän mukaansa neuvottelijat tapaavat ensi viikolla valmistelemaan mahdollista huippukokousta.",
+        "Valkoinen talo kuvaili keskustelua rakentavaksi mutta kertoi sovitusta vain vähän.",
+    ]
+    html = article_html(paragraphs=finnish).replace(' lang="en"', "")
+    assert clean_page(html, URL).language == "fi"
+    assert py3langid.langid.IDENTIFIER is None
 
 
 def test_appended_interview_is_cut_into_filler_text() -> None:

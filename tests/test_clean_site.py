@@ -66,31 +66,35 @@ def test_host_drops_www_and_case() -> None:
     assert host_of("not a url") == ""
 
 
-def test_known_paragraphs_are_dropped_and_every_paragraph_is_observed() -> None:
-    paragraphs = [*STORIES[0], PROMO]
-    result = remove_site_boilerplate("gazette.example", paragraphs, {fingerprint(PROMO)})
+def test_known_paragraphs_are_dropped() -> None:
+    result = remove_site_boilerplate([*STORIES[0], PROMO], {fingerprint(PROMO)})
     assert result.paragraphs == tuple(STORIES[0])
     assert result.removed == (PROMO,)
-    assert result.observation is not None
-    assert result.observation.fingerprints == frozenset(fingerprint(p) for p in paragraphs)
-    assert result.observation.page_key == fingerprint(STORIES[0][0])  # the longest paragraph
+
+
+def test_a_page_is_observed_by_every_paragraph_and_keyed_by_its_longest() -> None:
+    paragraphs = [*STORIES[0], PROMO]
+    observation = observe("gazette.example", paragraphs)
+    assert observation is not None
+    assert observation.fingerprints == frozenset(fingerprint(p) for p in paragraphs)
+    assert observation.page_key == fingerprint(STORIES[0][0])  # the longest paragraph
 
 
 def test_a_long_paragraph_is_never_site_boilerplate() -> None:
     long = "A quoted statement repeated in full on several pages. " * 20
     assert len(long) > MAX_SITE_BOILERPLATE_CHARS
-    result = remove_site_boilerplate("gazette.example", [STORIES[0][0], long], {fingerprint(long)})
+    result = remove_site_boilerplate([STORIES[0][0], long], {fingerprint(long)})
     assert result.paragraphs == (STORIES[0][0], long)
 
 
 def test_a_page_made_only_of_known_paragraphs_stays_whole() -> None:
     known = {fingerprint(p) for p in STORIES[0]}
-    result = remove_site_boilerplate("gazette.example", STORIES[0], known)
+    result = remove_site_boilerplate(STORIES[0], known)
     assert (result.paragraphs, result.removed) == (tuple(STORIES[0]), ())
 
 
 def test_nothing_known_changes_nothing() -> None:
-    result = remove_site_boilerplate("gazette.example", STORIES[1])
+    result = remove_site_boilerplate(STORIES[1])
     assert result.paragraphs == tuple(STORIES[1])
 
 

@@ -20,8 +20,8 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -36,6 +36,7 @@ from newswatch.domain import CandidateLink, FetchedPage, RunCounts, SourceResult
 from newswatch.extractors.clean_site import host_of
 from newswatch.faults import fault_point
 from newswatch.report import RunSummary
+from newswatch.sources.fetch import PageFetcher
 from newswatch.storage import boilerplate as site_boilerplate_store
 from newswatch.storage import runs
 from newswatch.storage.db import (
@@ -55,7 +56,7 @@ _log = logging.getLogger("newswatch.run")
 
 
 class StageRunner(Protocol):
-    """Calls one stage: `runner("fetch-pages", fetch_batch, links, watch)`."""
+    """Calls one stage: `runner("discover-links", discover_links, watch, db)`."""
 
     def __call__(self, stage: str, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> R: ...
 
@@ -277,15 +278,16 @@ def process_links(run: RunContext, links: Sequence[CandidateLink]) -> ProcessedL
         site_boilerplate = site_boilerplate_store.load_repeated_paragraphs(
             con, [host_of(link.url) for link in links]
         )
+    pages_of = stages.page_fetcher(watch)
     with (
-        concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newswatch-fetch") as fetcher,
+        _fetch_thread(pages_of) as fetcher,
         clean_executor(watch, len(links), warm_up) as cleaner,
         HeldWriter(run.db_path) as writer,
     ):
         run = replace(run, writer=writer)
 
         def fetch(chunk: Sequence[CandidateLink]) -> concurrent.futures.Future[list[FetchedPage]]:
-            return fetcher.submit(stages.fetch_batch, chunk, watch, run.clock)
+            return fetcher.submit(stages.fetch_batch, pages_of, chunk, run.clock)
 
         fetching = deque(fetch(chunk) for chunk in chunks[: ahead + 1])
         waiting = deque(chunks[ahead + 1 :])
@@ -302,6 +304,20 @@ def process_links(run: RunContext, links: Sequence[CandidateLink]) -> ProcessedL
             read = _wait(cleaning.popleft(), writer)
             processed.stored.add(store_batch(read, run))
     return processed
+
+
+@contextmanager
+def _fetch_thread(pages_of: PageFetcher) -> Iterator[concurrent.futures.ThreadPoolExecutor]:
+    """The run's one fetch thread. Every chunk goes through the one `pages_of` (its HTTP
+    client, robots.txt rules and politeness), closed on this thread after the last fetch."""
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newswatch-fetch") as thread:
+        try:
+            yield thread
+        finally:
+            try:
+                thread.submit(pages_of.close).result()
+            except Exception as exc:  # everything fetched is stored: a close error loses nothing
+                _log.warning("closing the run's HTTP client failed: %s", exc)
 
 
 def _wait(future: concurrent.futures.Future[R], writer: HeldWriter) -> R:

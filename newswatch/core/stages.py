@@ -3,7 +3,7 @@
 Each stage works on a whole batch, because a Prefect task run costs milliseconds and an
 article costs less. I/O stays in sources/, storage/ and alerts/; these functions only
 call them in order. Cleaning is in core/reading.py, storing in core/store.py: both
-import the cleaning stack (trafilatura, datasketch), which a run with nothing new never
+import the cleaning stack (trafilatura, lxml, the language model), which a run with nothing new never
 needs.
 """
 
@@ -29,7 +29,7 @@ from newswatch.core.source_ops import (
 from newswatch.core.types import Clock, RunContext
 from newswatch.domain import CandidateLink, FetchedPage, SourceResult
 from newswatch.faults import fault_point
-from newswatch.sources.fetch import fetch_pages, user_agent_for
+from newswatch.sources.fetch import PageFetcher, user_agent_for
 from newswatch.sources.poll import poll_sources
 from newswatch.storage import articles as article_store
 from newswatch.storage import google_links as google_store
@@ -103,14 +103,19 @@ def select_new_links(
     )
 
 
+def page_fetcher(watch: Watch) -> PageFetcher:
+    """What fetches the run's batches: one HTTP client, robots.txt cache and politeness."""
+    return PageFetcher(watch.fetch, user_agent_for(watch))
+
+
 def fetch_batch(
-    links: Sequence[CandidateLink], watch: Watch, clock: Clock | None = None
+    fetcher: PageFetcher, links: Sequence[CandidateLink], clock: Clock | None = None
 ) -> list[FetchedPage]:
     """Fetch one batch of pages politely; no database access, so it may run on any thread.
 
     Fetch times are put on the run's clock, so a replayed run (`--as-of`) stores its own time.
     """
-    pages = fetch_pages(links, watch.fetch, user_agent_for(watch))
+    pages = fetcher.fetch(links)
     if not isinstance(clock, RunClock) or not clock.replaying:
         return pages
     return [replace(p, fetched_at=clock.restamp(p.fetched_at) or clock.now()) for p in pages]

@@ -14,7 +14,7 @@ from newswatch.config import Watch
 from newswatch.domain import Article, CandidateEvent, FetchedPage
 from newswatch.storage.db import HeldWriter, write_session
 
-if TYPE_CHECKING:  # the fingerprint module imports datasketch, which idle runs never need
+if TYPE_CHECKING:  # the cleaning stack, which idle runs never need
     from newswatch.extractors.clean_site import PageObservation
     from newswatch.extractors.fingerprint import Fingerprint
 

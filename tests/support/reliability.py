@@ -409,7 +409,7 @@ def corpus_site(
 
 # -- a fork server for many `newswatch` runs ---------------------------------------------
 #
-# A `newswatch run` spends ~5 s of CPU importing Prefect, trafilatura and datasketch before
+# A `newswatch run` spends ~5 s of CPU importing Prefect and trafilatura before
 # it reads its watch file. The kill test needs dozens of runs, so a zygote process imports
 # them once and forks a child per run: each child is a real, separate process that enters
 # the real command (`newswatch.cli.main`) with its own environment, stdout and stderr, in
