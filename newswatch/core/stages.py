@@ -3,8 +3,8 @@
 Each stage works on a whole batch, because a Prefect task run costs milliseconds and an
 article costs less. I/O stays in sources/, storage/ and alerts/; these functions only
 call them in order. Cleaning is in core/reading.py, storing in core/store.py: both
-import the cleaning stack (trafilatura, lxml, the language model), which a run with nothing new never
-needs.
+import the cleaning stack (trafilatura, lxml, the language model), which a run with
+nothing new never needs.
 """
 
 from __future__ import annotations
