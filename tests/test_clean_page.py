@@ -116,14 +116,17 @@ def test_feed_hint_fills_in_missing_title_and_date() -> None:
     assert (article.published_at, article.published_source) == (hint.published_at, "feed")
 
 
+def page_declaring_no_language(paragraphs: list[str]) -> str:
+    return article_html(paragraphs=paragraphs).replace(' lang="en"', "")
+
+
 def test_language_is_guessed_when_the_page_declares_none() -> None:
     german = [
         "Die beiden Präsidenten haben am Dienstag mehr als eine Stunde lang miteinander telefoniert.",
         "Nach Angaben des Kreml vereinbarten sie, dass sich ihre Teams in der kommenden Woche treffen.",
         "Das Weiße Haus nannte das Gespräch konstruktiv, nannte aber kaum Einzelheiten der Vereinbarung.",
     ]
-    html = article_html(paragraphs=german).replace(' lang="en"', "")
-    assert clean_page(html, URL).language == "de"
+    assert clean_page(page_declaring_no_language(german), URL).language == "de"
 
 
 def test_the_language_guess_loads_no_second_model(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,8 +140,7 @@ def test_the_language_guess_loads_no_second_model(monkeypatch: pytest.MonkeyPatc
         "Heidän mukaansa neuvottelijat tapaavat ensi viikolla valmistelemaan mahdollista huippukokousta.",
         "Valkoinen talo kuvaili keskustelua rakentavaksi mutta kertoi sovitusta vain vähän.",
     ]
-    html = article_html(paragraphs=finnish).replace(' lang="en"', "")
-    assert clean_page(html, URL).language == "fi"
+    assert clean_page(page_declaring_no_language(finnish), URL).language == "fi"
     assert py3langid.langid.IDENTIFIER is None
 
 

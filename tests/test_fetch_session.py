@@ -2,21 +2,19 @@
 
 What a publisher sees should not depend on how the run cuts its links into chunks:
 robots.txt is asked once a run, the per-host delay holds across chunks, and connections
-are kept (a TLS handshake per chunk and host would cost more CPU than the page).
+are kept (a TLS handshake per chunk and host would cost more CPU than the page). A whole
+run in three chunks is checked in tests/test_pipeline_core.py.
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-from newswatch.config import FetchConfig, load_watch
-from newswatch.core import run_watch
+from newswatch.config import FetchConfig
 from newswatch.domain import CandidateLink
 from newswatch.sources.fetch import PageFetcher
 from newswatch.urls import canonicalize_url
 from tests.support.loopback import LoopbackServer, Reply
-from tests.support.newssite import NewsSite, write_watch
 
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Hello</p></body></html>"
 UA = "newswatch-test/1.0 (+https://example.org/contact)"
@@ -65,16 +63,3 @@ def test_a_closed_fetcher_can_be_closed_again_and_an_unused_one_closes() -> None
     fetcher.close()
     fetcher.close()
     assert fetcher.fetch([]) == []
-
-
-def test_a_run_in_many_chunks_asks_robots_txt_once(
-    tmp_path: Path, loopback: LoopbackServer
-) -> None:
-    site = NewsSite(loopback)
-    site.add_stories(5)
-    watch = load_watch(write_watch(tmp_path / "w.toml", site.feed_url, runtime="batch_size = 2"))
-
-    summary = run_watch(watch, tmp_path / "db.duckdb", alerts_enabled=False)
-
-    assert summary.counts.articles_stored == 5
-    assert requested(loopback, "/robots.txt") == 1  # three chunks, one robots.txt

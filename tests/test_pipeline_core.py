@@ -67,6 +67,8 @@ def test_stages_run_in_order_through_the_stage_runner(
         "prune-archive",
         "deliver-alerts",
     ]
+    # The three chunks share one HTTP client: robots.txt is asked once a run, not a chunk.
+    assert [r.path for r in loopback.requests].count("/robots.txt") == 1
 
 
 def test_every_now_of_a_run_comes_from_its_clock(tmp_path: Path, loopback: LoopbackServer) -> None:
