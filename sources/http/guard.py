@@ -18,6 +18,8 @@ from typing import Any
 
 import httpcore
 
+from .stream import connect_tcp
+
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
@@ -122,7 +124,6 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network backend, resolving and checking before each new connection."""
 
     def __init__(self, rule: AddressRule) -> None:
-        self._inner = httpcore.AnyIOBackend()
         self._rule = rule
 
     async def connect_tcp(
@@ -137,13 +138,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         last_error: Exception = httpcore.ConnectError(f"cannot resolve host {host}")
         for address in addresses:  # the next address when one does not answer
             try:
-                return await self._inner.connect_tcp(
-                    address,
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
+                return await connect_tcp(address, port, timeout, local_address, socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
         raise last_error
@@ -157,4 +152,4 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         raise RefusedAddressError("refused: unix sockets are not fetched")
 
     async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+        await asyncio.sleep(seconds)

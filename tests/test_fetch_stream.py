@@ -1,0 +1,138 @@
+"""The connection under the pools: an asyncio stream that httpcore reads, writes and reuses."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpcore
+import pytest
+
+from newswatch.config import FetchConfig
+from newswatch.domain import CandidateLink
+from newswatch.sources.fetch import fetch_pages
+from newswatch.sources.http.stream import READ_BUFFER_HIGH_WATER, connect_tcp
+from tests.support.loopback import LoopbackServer, Reply
+from tests.support.rawserver import RawServer
+
+UA = "newswatch-test/1.0 (+https://example.org/contact)"
+
+
+def config(**overrides: object) -> FetchConfig:
+    values: dict[str, object] = {
+        "allow_private_hosts": True,
+        "connect_timeout": 1.0,
+        "read_timeout": 1.0,
+        "total_timeout": 5.0,
+        "retries": 0,  # a reused dead connection must not be hidden by a retry
+        "per_host_delay": 0.0,
+    }
+    values.update(overrides)
+    return FetchConfig(**values)  # type: ignore[arg-type]
+
+
+def link(url: str) -> CandidateLink:
+    return CandidateLink(url=url, canonical_url=url, source="test")
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.settimeout(5)
+        yield server
+
+
+def _peer(listener: socket.socket, then: bytes, close: bool) -> threading.Thread:
+    """Accept one connection, send `then`, and close it if asked (after a moment)."""
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(then)
+            if not close:
+                time.sleep(0.5)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_an_idle_connection_is_readable_once_the_server_has_left(
+    listener: socket.socket,
+) -> None:
+    # httpcore asks "is_readable" of idle connections before reusing one: a server that
+    # closed a kept-alive connection must make it answer yes.
+    port = listener.getsockname()[1]
+
+    async def check() -> tuple[bool, bool, bytes, bytes]:
+        stream = await connect_tcp("127.0.0.1", port, timeout=2)
+        before = stream.get_extra_info("is_readable")
+        peer = _peer(listener, b"bye", close=True)
+        await asyncio.to_thread(peer.join)
+        await asyncio.sleep(0.05)
+        after = stream.get_extra_info("is_readable")
+        first, second = await stream.read(1024, timeout=1), await stream.read(1024, timeout=1)
+        await stream.aclose()
+        return before, after, first, second
+
+    before, after, first, second = asyncio.run(check())
+    assert (before, after) == (False, True)
+    assert (first, second) == (b"bye", b"")  # buffered bytes first, then end of stream
+
+
+def test_a_read_with_nothing_arriving_times_out(listener: socket.socket) -> None:
+    port = listener.getsockname()[1]
+
+    async def read_silence() -> None:
+        stream = await connect_tcp("127.0.0.1", port, timeout=2)
+        peer = _peer(listener, b"", close=False)
+        try:
+            await stream.read(1024, timeout=0.1)
+        finally:
+            await stream.aclose()
+            await asyncio.to_thread(peer.join)
+
+    with pytest.raises(httpcore.ReadTimeout):
+        asyncio.run(read_silence())
+
+
+def test_a_refused_connection_carries_the_operating_system_error() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+
+    with pytest.raises(httpcore.ConnectError) as caught:
+        asyncio.run(connect_tcp("127.0.0.1", port, timeout=2))
+    (reason,) = caught.value.args
+    assert isinstance(reason, ConnectionRefusedError)
+
+
+def test_a_server_that_drops_kept_alive_connections_gets_a_new_one_per_request() -> None:
+    # Each answer looks reusable (Content-Length, no "Connection: close"), then the server
+    # hangs up. With no retries, both pages arrive only if the pool sees the hang-up.
+    def answer(conn: socket.socket) -> None:
+        body = b"<html><body><p>Hello</p></body></html>"
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+
+    with RawServer(answer) as server:
+        pages = fetch_pages(
+            [link(server.url + "?1"), link(server.url + "?2")],
+            config(per_host_concurrency=1, per_host_delay=0.3, respect_robots=False),
+            UA,
+        )
+        assert [(p.status, p.error) for p in pages] == [("ok", None), ("ok", None)]
+        assert server.connections == 2
+
+
+def test_a_body_larger_than_the_read_buffer_arrives_whole(loopback: LoopbackServer) -> None:
+    # Reading pauses while the buffer is full and resumes as httpcore takes from it.
+    body = b"<html><body>" + b"<p>" + b"x" * (4 * READ_BUFFER_HIGH_WATER) + b"</p></body></html>"
+    loopback.routes["/big"] = lambda _r: Reply(200, body, {"Content-Type": "text/html"})
+    (page,) = fetch_pages([link(loopback.url("/big"))], config(), UA)
+    assert (page.status, page.bytes_read) == ("ok", len(body))
