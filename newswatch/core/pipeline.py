@@ -257,6 +257,14 @@ def _chunks(items: Sequence[CandidateLink], size: int) -> list[Sequence[Candidat
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _parts(pages: Sequence[FetchedPage], count: int) -> list[Sequence[FetchedPage]]:
+    """`pages` in `count` runs of nearly equal length, in order (fewer if there are fewer pages)."""
+    count = max(1, min(count, len(pages)))
+    size, extra = divmod(len(pages), count)
+    bounds = [i * size + min(i, extra) for i in range(count + 1)]
+    return [pages[bounds[i] : bounds[i + 1]] for i in range(count)]
+
+
 def process_links(run: RunContext, links: Sequence[CandidateLink]) -> ProcessedLinks:
     """Fetch, clean and store the links in chunks, the three stages overlapping.
 
@@ -291,17 +299,25 @@ def process_links(run: RunContext, links: Sequence[CandidateLink]) -> ProcessedL
 
         fetching = deque(fetch(chunk) for chunk in chunks[: ahead + 1])
         waiting = deque(chunks[ahead + 1 :])
-        cleaning: deque[concurrent.futures.Future[list[ReadArticle]]] = deque()
+        # Each chunk's cleaning, in as many parts as there are workers: a chunk is ready
+        # sooner (the first one at the start, the last one at the end, with every worker on it).
+        cleaning: deque[list[concurrent.futures.Future[list[ReadArticle]]]] = deque()
         while fetching or cleaning:
             if fetching and len(cleaning) <= ahead:
                 pages = _wait(fetching.popleft(), writer)
                 if waiting:
                     fetching.append(fetch(waiting.popleft()))
+                # Handed to the workers first, so they clean while the run records the fetches.
+                cleaning.append(
+                    [
+                        cleaner.submit(clean_and_extract, part, watch, site_boilerplate)
+                        for part in _parts(pages, ahead)
+                    ]
+                )
                 stages.record_fetches(pages, run)
                 processed.count_pages(pages)
-                cleaning.append(cleaner.submit(clean_and_extract, pages, watch, site_boilerplate))
                 continue
-            read = _wait(cleaning.popleft(), writer)
+            read = [article for part in cleaning.popleft() for article in _wait(part, writer)]
             processed.stored.add(store_batch(read, run))
     return processed
 
