@@ -123,21 +123,37 @@ _PATTERNS: list[tuple[str, str]] = [
 _COMPILED = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
 _MONTH_NEEDLES = tuple(sorted({m[:3] for m in MONTHS}))
 _WEEKDAY_NEEDLES = ("tag", "day", "mittwoch", "sonnabend")
-_DIGITS = tuple("0123456789")
-# Cheap substring tests (on lower-cased text) that a pattern needs before it is worth running.
-_NEEDLES: dict[str, tuple[str, ...]] = {
-    "iso": _DIGITS,
-    "month_day": _DIGITS,
-    "day_month": _DIGITS,
-    "month_year": _DIGITS,
-    "month": _MONTH_NEEDLES,
-    "weekday": _WEEKDAY_NEEDLES,
-    "rel_day": ("today", "tonight", "yesterday", "tomorrow", "heute", "gestern", "morgen"),
-    "rel_span": ("week", "month", "year", "days", "woche", "monat"),
-    "within": ("day", "week", "month", "tag", "woche", "monat"),
-    "ago": ("ago",),
-    "year": _DIGITS,
+# Any digit `\d` matches, the Arabic-Indic and other scripts' digits too.
+_DIGITS = re.compile(r"\d")
+# Cheap substring tests (on lower-cased text) that a pattern needs before it is worth
+# running: one needle of each group. The forms with a month name and a number need both (a
+# pattern that opens with the month alternation is tried at every position: ~35 µs on a
+# sentence, the most of any pattern; tests/test_dates.py checks generated matches).
+_NEEDLES: dict[str, tuple[tuple[str, ...] | re.Pattern[str], ...]] = {
+    "iso": (_DIGITS,),
+    "month_day": (_DIGITS, _MONTH_NEEDLES),
+    "day_month": (_DIGITS, _MONTH_NEEDLES),
+    "month_year": (_DIGITS, _MONTH_NEEDLES),
+    "month": (_MONTH_NEEDLES,),
+    "weekday": (_WEEKDAY_NEEDLES,),
+    "rel_day": (("today", "tonight", "yesterday", "tomorrow", "heute", "gestern", "morgen"),),
+    "rel_span": (("week", "month", "year", "days", "woche", "monat"),),
+    "within": (("day", "week", "month", "tag", "woche", "monat"),),
+    "ago": (("ago",),),
+    "year": (_DIGITS,),
 }
+
+
+def _may_match(kind: str, low: str) -> bool:
+    """Whether lower-cased text has a needle of each of the pattern's groups."""
+    return all(
+        group.search(low) is not None
+        if isinstance(group, re.Pattern)
+        else any(needle in low for needle in group)
+        for group in _NEEDLES[kind]
+    )
+
+
 # A weekday or month written in lower case is a word ("may", "march"), not a date.
 _CASE_SENSITIVE_KINDS = {"weekday", "month", "month_day", "day_month", "month_year"}
 
@@ -366,7 +382,7 @@ def find_date_mentions(text: str, grammar: DateGrammar | None = None) -> list[Da
                 taken.append((start, end))
     low = text.lower()
     for kind, pattern in _COMPILED:
-        if not any(needle in low for needle in _NEEDLES[kind]):
+        if not _may_match(kind, low):
             continue
         for match in pattern.finditer(text):
             start, end = match.span()

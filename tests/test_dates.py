@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newswatch.extractors import dates as dates_module
 from newswatch.extractors.dates import (
     DateRange,
     Tense,
@@ -212,3 +213,16 @@ def test_a_yearless_day_just_past_is_not_pushed_a_year_ahead_by_a_future_clause(
 def test_a_yearless_day_with_no_tense_is_the_nearest_occurrence() -> None:
     assert day("Aug. 15", date(2025, 10, 16)) == date(2025, 8, 15)
     assert day("Jan. 5", date(2025, 12, 20)) == date(2026, 1, 5)
+
+
+@pytest.mark.parametrize("kind", [kind for kind, _ in dates_module._COMPILED])
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_every_date_pattern_match_has_a_needle_of_each_group(
+    kind: str, data: st.DataObject
+) -> None:
+    # The needles let a sentence skip a pattern: they must never skip one it would match.
+    pattern = dict(dates_module._COMPILED)[kind]
+    text = data.draw(st.from_regex(pattern))
+    if pattern.search(text):
+        assert dates_module._may_match(kind, text.lower()), text
