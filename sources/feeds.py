@@ -13,6 +13,7 @@ import re
 import xml.sax
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -97,11 +98,15 @@ def parse_feed(
     content_type: str | None = None,
 ) -> tuple[CandidateLink, ...]:
     """Links of an RSS 0.9x/1.0/2.0 or Atom feed, in feed order, one per canonical URL."""
-    parsed = read_feed(data, base_url, content_type)
+    # Given a base URL, feedparser resolves every URI of every entry against it: a third of
+    # the parse of a 5,000-item feed, for the one URI read here. Without xml:base in the
+    # feed (whose relative forms chain onto the base), entry links are resolved below.
+    feedparser_base = base_url if b"xml:base" in data else None
+    parsed = read_feed(data, feedparser_base, content_type)
     feed_language = parsed.feed.get("language")
     return dedupe_links(
         make_link(
-            entry.get("link"),
+            _absolute(entry.get("link"), None if feedparser_base else base_url),
             source,
             title=entry_title(entry),
             published_at=entry_published(entry),
@@ -109,3 +114,14 @@ def parse_feed(
         )
         for entry in parsed.entries
     )
+
+
+def _absolute(link: str | None, base_url: str | None) -> str | None:
+    """An entry link resolved against the feed's URL, as feedparser resolves it when given
+    the URL (`feedparser.urls._urljoin`, whose clean-up it has applied to `link` already)."""
+    if not link or not base_url:
+        return link
+    try:
+        return urljoin(base_url, link)
+    except ValueError:  # "http://[" and the like: no link, as in feedparser
+        return None

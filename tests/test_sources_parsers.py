@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import feedparser
 import pytest
 
 from newswatch.config import Source
@@ -18,7 +20,7 @@ from newswatch.sources.google_news import (
     parse_google_news,
     url_from_article_id,
 )
-from newswatch.sources.links import SourceFormatError
+from newswatch.sources.links import SourceFormatError, make_link
 from newswatch.sources.sitemap import MAX_SITEMAP_LINKS, parse_sitemap
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
@@ -299,3 +301,40 @@ def test_huge_plain_sitemap_keeps_the_newest_links() -> None:
     assert {
         f"https://a.example/p{i}" for i in range(MAX_SITEMAP_LINKS, MAX_SITEMAP_LINKS + 50)
     } <= {link.url for link in links}
+
+
+RELATIVE_LINKS = [
+    "/2025/03/18/call",
+    "2025/03/18/sibling",
+    "../up/one",
+    "//cdn.northwire.example/elsewhere",
+    "?p=42",
+    "  /spaced/link  ",
+    "https://other.example/absolute",
+    "javascript:alert(1)",
+    "mailto:desk@northwire.example",
+    "http://northwire.example/empty-query?",
+    "HTTP:///northwire.example/extra-slash",
+    "http://[broken",
+    "https://northwire.example/a/./b/../c",
+]
+
+
+def test_rss_links_without_xml_base_resolve_against_the_feed_as_feedparser_would() -> None:
+    # parse_feed resolves these itself (feedparser, given the feed's URL, resolves every URI
+    # of every entry): feedparser's own resolution is the oracle.
+    items = "".join(
+        f"<item><title>t{i}</title><link>{link}</link></item>"
+        for i, link in enumerate(RELATIVE_LINKS)
+    )
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+    feed_url = "https://northwire.example/feeds/news/all.rss"
+    expected = [
+        make_link(entry.get("link"), "north")
+        for entry in feedparser.parse(
+            io.BytesIO(feed), response_headers={"content-location": feed_url}
+        ).entries
+    ]
+    got = parse_feed(feed, "north", feed_url)
+    assert [link.url for link in got] == [link.url for link in expected if link is not None]
+    assert got[0].url == "https://northwire.example/2025/03/18/call"
