@@ -4,7 +4,7 @@ A loopback site (its own process) serves `/feed/<n>.xml`, an RSS feed of n links
 small distinct article pages (every tenth reports a Trump-Putin call). Printed:
 
 - `newswatch run` (the real CLI in a fresh process, its own temporary Prefect API) on a
-  watch of PAGES pages with `max_pages_per_run` raised, into a fresh database;
+  watch of PAGES pages with `max_pages_per_run` raised, into a fresh database (best of two);
 - the idle run: the same command again, nothing new (best of two);
 - a bare Prefect flow (an empty flow) in a fresh process, on the same temporary API;
 - bare one-core `trafilatura.extract` on the same pages, in this process;
@@ -464,7 +464,12 @@ def measure_runs(pages: int, work: Path) -> None:
         )
         watch = write_watch(work / "big.toml", f"{base}/feed/{pages}.xml", pages)
         db = work / "big.duckdb"
-        big = newswatch_run(watch, db, env)
+        # Best of two first runs (each into a fresh database), as the idle run is best of
+        # two: on a shared machine one run in three is half a second slower or more.
+        big = min(
+            (newswatch_run(watch, path, env) for path in (db, work / "big-2.duckdb")),
+            key=lambda r: r.seconds,
+        )
         idle = min((newswatch_run(watch, db, env) for _ in range(2)), key=lambda r: r.seconds)
         # Re-deriving everything from the kept pages, offline (issue 14's figure).
         reprocess = run_process(
@@ -483,7 +488,7 @@ def measure_runs(pages: int, work: Path) -> None:
     for line in summary[:2]:
         print(f"  run says: {line}")
     rows = (
-        (f"newswatch run ({pages} new pages)", big),
+        (f"newswatch run ({pages} new pages, best of 2)", big),
         ("idle run (nothing new, best of 2)", idle),
         ("bare Prefect flow, fresh process", bare),
     )
