@@ -101,7 +101,8 @@ def parse_feed(
     # Given a base URL, feedparser resolves every URI of every entry against it: a third of
     # the parse of a 5,000-item feed, for the one URI read here. Without xml:base in the
     # feed (whose relative forms chain onto the base), entry links are resolved below.
-    feedparser_base = base_url if b"xml:base" in data else None
+    has_xml_base = any(marker in data for marker in _XML_BASE_MARKERS)
+    feedparser_base = base_url if has_xml_base else None
     parsed = read_feed(data, feedparser_base, content_type)
     feed_language = parsed.feed.get("language")
     return dedupe_links(
@@ -114,6 +115,13 @@ def parse_feed(
         )
         for entry in parsed.entries
     )
+
+
+# "xml:base" as a feed in any encoding feedparser reads would spell it.
+_XML_BASE_MARKERS = tuple(
+    "xml:base".encode(codec)
+    for codec in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
 
 
 def _absolute(link: str | None, base_url: str | None) -> str | None:

@@ -338,3 +338,17 @@ def test_rss_links_without_xml_base_resolve_against_the_feed_as_feedparser_would
     got = parse_feed(feed, "north", feed_url)
     assert [link.url for link in got] == [link.url for link in expected if link is not None]
     assert got[0].url == "https://northwire.example/2025/03/18/call"
+
+
+def test_a_utf16_feed_with_a_relative_xml_base_resolves_as_feedparser_does() -> None:
+    # xml:base chains onto the feed's URL: such a feed is resolved by feedparser itself.
+    feed = (
+        '<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel xml:base="../up/">'
+        "<item><title>t</title><link>item/1</link></item></channel></rss>"
+    ).encode("utf-16")
+    feed_url = "https://northwire.example/feeds/x/all.rss"
+    expected = feedparser.parse(
+        io.BytesIO(feed), response_headers={"content-location": feed_url}
+    ).entries[0]["link"]
+    (link,) = parse_feed(feed, "north", feed_url)
+    assert link.url == expected == "https://northwire.example/feeds/up/item/1"
