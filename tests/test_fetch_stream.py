@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import h2.config
+import h2.connection
+import h2.events
 import httpcore
 import pytest
 
@@ -17,6 +22,7 @@ from newswatch.sources.fetch import fetch_pages
 from newswatch.sources.http.stream import READ_BUFFER_HIGH_WATER, connect_tcp
 from tests.support.loopback import LoopbackServer, Reply
 from tests.support.rawserver import RawServer
+from tests.support.tls import write_ca_and_server_cert
 
 UA = "newswatch-test/1.0 (+https://example.org/contact)"
 
@@ -136,3 +142,63 @@ def test_a_body_larger_than_the_read_buffer_arrives_whole(loopback: LoopbackServ
     loopback.routes["/big"] = lambda _r: Reply(200, body, {"Content-Type": "text/html"})
     (page,) = fetch_pages([link(loopback.url("/big"))], config(), UA)
     assert (page.status, page.bytes_read) == ("ok", len(body))
+
+
+class _H2Server:
+    """A loopback HTTPS server that speaks only HTTP/2 (ALPN h2), on its own event loop."""
+
+    def __init__(self, cert: Path, key: Path, body: bytes) -> None:
+        self.body = body
+        self.paths: list[str] = []
+        self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._context.load_cert_chain(cert, key)
+        self._context.set_alpn_protocols(["h2"])
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.port = 0
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = h2.connection.H2Connection(
+            h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
+        )
+        connection.initiate_connection()
+        writer.write(connection.data_to_send())
+        while data := await reader.read(65536):
+            for event in connection.receive_data(data):
+                if isinstance(event, h2.events.RequestReceived):
+                    self.paths.append(dict(event.headers)[":path"])
+                    connection.send_headers(
+                        event.stream_id,
+                        [(":status", "200"), ("content-type", "text/html; charset=utf-8")],
+                    )
+                    connection.send_data(event.stream_id, self.body, end_stream=True)
+            writer.write(connection.data_to_send())
+            await writer.drain()
+        writer.close()
+
+    def __enter__(self) -> _H2Server:
+        self._thread.start()
+        server = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self._context), self._loop
+        ).result(5)
+        self.port = server.sockets[0].getsockname()[1]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+def test_http2_runs_over_the_stream_when_the_server_offers_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An HTTP/2-only server: an answer at all means ALPN chose h2 through this stream's
+    # TLS (its ssl_object) and h2's frames went through its reads and writes.
+    ca, cert, key = write_ca_and_server_cert(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    body = b"<html><body><p>" + b"over h2 " * 1000 + b"</p></body></html>"
+    with _H2Server(cert, key, body) as server:
+        links = [link(f"https://127.0.0.1:{server.port}/a/{i}") for i in range(3)]
+        pages = fetch_pages(links, config(http2=True, respect_robots=False), UA)
+    assert [(p.status, p.error, p.bytes_read) for p in pages] == [("ok", None, len(body))] * 3
+    assert sorted(server.paths) == ["/a/0", "/a/1", "/a/2"]
