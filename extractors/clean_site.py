@@ -83,8 +83,9 @@ def observe(host: str, paragraphs: Sequence[str]) -> PageObservation | None:
     texts = [p for p in paragraphs if _WORD.search(p)]
     if not host or not texts:
         return None
-    longest = max(texts, key=len)
-    return PageObservation(host, fingerprint(longest), frozenset(fingerprint(p) for p in texts))
+    prints = [fingerprint(p) for p in texts]
+    longest = max(range(len(texts)), key=lambda i: len(texts[i]))  # the first, on a tie
+    return PageObservation(host, prints[longest], frozenset(prints))
 
 
 def remove_site_boilerplate(

@@ -101,13 +101,15 @@ def parse_feed(
     # Given a base URL, feedparser resolves every URI of every entry against it: a third of
     # the parse of a 5,000-item feed, for the one URI read here. Without xml:base in the
     # feed (whose relative forms chain onto the base), entry links are resolved below.
-    has_xml_base = any(marker in data for marker in _XML_BASE_MARKERS)
-    feedparser_base = base_url if has_xml_base else None
+    if any(marker in data for marker in _XML_BASE_MARKERS):
+        feedparser_base, links_base = base_url, None
+    else:
+        feedparser_base, links_base = None, base_url
     parsed = read_feed(data, feedparser_base, content_type)
     feed_language = parsed.feed.get("language")
     return dedupe_links(
         make_link(
-            _absolute(entry.get("link"), None if feedparser_base else base_url),
+            _absolute(entry.get("link"), links_base),
             source,
             title=entry_title(entry),
             published_at=entry_published(entry),

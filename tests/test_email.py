@@ -3,21 +3,14 @@ implicit TLS."""
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import ssl
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from newswatch.alerts.email import EmailChannel, SmtpSettings, build_email, parse_smtp_url
 from newswatch.alerts.errors import (
@@ -27,6 +20,7 @@ from newswatch.alerts.errors import (
 )
 from tests.support.alerts import MESSAGE
 from tests.support.mail import Received, RecordingHandler, free_port, run_server
+from tests.support.tls import TlsFiles, write_ca_and_server_cert
 
 USER = "alerts"
 PASSWORD = "p@ss:w/rd"  # needs URL-encoding: p%40ss%3Aw%2Frd
@@ -43,46 +37,19 @@ def check_login(server: Any, session: Any, envelope: Any, mechanism: str, data: 
 
 
 @pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A self-signed certificate for 127.0.0.1 (key and cert in one PEM file)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "newswatch test smtp")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    path = tmp_path_factory.mktemp("tls") / "smtp.pem"
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        + cert.public_bytes(serialization.Encoding.PEM)
-    )
-    return path
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A test CA and the server's certificate for 127.0.0.1, signed by it."""
+    return write_ca_and_server_cert(tmp_path_factory.mktemp("tls"))
 
 
-def server_context(certificate: Path) -> ssl.SSLContext:
+def server_context(certificate: TlsFiles) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certificate)
+    context.load_cert_chain(certificate.cert, certificate.key)
     return context
 
 
-def trusting(certificate: Path) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=str(certificate))
+def trusting(certificate: TlsFiles) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(certificate.ca))
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +61,7 @@ def plain_server() -> Iterator[tuple[Controller, RecordingHandler]]:
 
 
 @pytest.fixture(scope="module")
-def starttls_server(certificate: Path) -> Iterator[tuple[Controller, RecordingHandler]]:
+def starttls_server(certificate: TlsFiles) -> Iterator[tuple[Controller, RecordingHandler]]:
     handler = RecordingHandler()
     controller = run_server(
         handler,
@@ -140,7 +107,7 @@ def test_an_alert_arrives_as_text_and_html_with_a_stable_message_id(
 
 
 def test_starttls_and_login_with_an_encoded_password(
-    secured: tuple[int, list[Received]], certificate: Path
+    secured: tuple[int, list[Received]], certificate: TlsFiles
 ) -> None:
     port, received = secured
     settings = parse_smtp_url(f"smtp://{USER}:p%40ss%3Aw%2Frd@127.0.0.1:{port}")
@@ -154,7 +121,7 @@ def test_starttls_and_login_with_an_encoded_password(
 
 
 def test_a_wrong_password_is_a_config_error_that_hides_the_password(
-    secured: tuple[int, list[Received]], certificate: Path
+    secured: tuple[int, list[Received]], certificate: TlsFiles
 ) -> None:
     port, received = secured
     settings = SmtpSettings("127.0.0.1", port, False, USER, "not-the-password")
@@ -173,7 +140,7 @@ def test_an_untrusted_certificate_is_a_config_error(secured: tuple[int, list[Rec
         channel.send(MESSAGE)
 
 
-def test_implicit_tls_with_smtps(certificate: Path) -> None:
+def test_implicit_tls_with_smtps(certificate: TlsFiles) -> None:
     handler = RecordingHandler()
     controller = run_server(handler, ssl_context=server_context(certificate))
     try:

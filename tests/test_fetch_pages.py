@@ -13,16 +13,15 @@ from typing import Any
 
 import pytest
 
-from newswatch.config import FetchConfig
-from newswatch.domain import CandidateLink, FetchedPage
+from newswatch.domain import FetchedPage
 from newswatch.sources.fetch import fetch_pages
 from newswatch.sources.http import RetryPolicy
-from newswatch.urls import canonicalize_url
+from tests.support.fetching import UA, link
+from tests.support.fetching import fetch_config as config
 from tests.support.loopback import LoopbackServer, Reply, Request
 from tests.support.rawserver import RawServer, gzip_bomb
 
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Hello</p></body></html>"
-UA = "newswatch-test/1.0 (+https://example.org/contact)"
 
 
 @pytest.fixture(scope="module")
@@ -41,25 +40,6 @@ def loopback(shared_server: LoopbackServer) -> LoopbackServer:
 
 # Retries back off from 10 ms: the tests see the same retries, sooner.
 FAST_RETRY = RetryPolicy(backoff_base=0.01)
-
-
-def config(**overrides: Any) -> FetchConfig:
-    """Loopback allowed, tiny timeouts, no retries unless a test asks for them."""
-    values: dict[str, Any] = {
-        "allow_private_hosts": True,
-        "connect_timeout": 1.0,
-        "read_timeout": 0.5,
-        "total_timeout": 3.0,
-        "retries": 0,
-        "retry_max_seconds": 5.0,
-        "per_host_delay": 0.0,
-    }
-    values.update(overrides)
-    return FetchConfig(**values)
-
-
-def link(url: str) -> CandidateLink:
-    return CandidateLink(url=url, canonical_url=canonicalize_url(url), source="test")
 
 
 def fetch_one(url: str, **overrides: Any) -> FetchedPage:

@@ -13,15 +13,10 @@ import time
 from newswatch.config import FetchConfig
 from newswatch.domain import CandidateLink
 from newswatch.sources.fetch import PageFetcher
-from newswatch.urls import canonicalize_url
+from tests.support.fetching import UA, link
 from tests.support.loopback import LoopbackServer, Reply
 
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Hello</p></body></html>"
-UA = "newswatch-test/1.0 (+https://example.org/contact)"
-
-
-def link(url: str) -> CandidateLink:
-    return CandidateLink(url=url, canonical_url=canonicalize_url(url), source="test")
 
 
 def served_pages(loopback: LoopbackServer, count: int) -> list[CandidateLink]:

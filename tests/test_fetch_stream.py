@@ -16,32 +16,13 @@ import h2.events
 import httpcore
 import pytest
 
-from newswatch.config import FetchConfig
-from newswatch.domain import CandidateLink
 from newswatch.sources.fetch import fetch_pages
 from newswatch.sources.http.stream import READ_BUFFER_HIGH_WATER, connect_tcp
+from tests.support.fetching import UA, link
+from tests.support.fetching import fetch_config as config
 from tests.support.loopback import LoopbackServer, Reply
 from tests.support.rawserver import RawServer
 from tests.support.tls import write_ca_and_server_cert
-
-UA = "newswatch-test/1.0 (+https://example.org/contact)"
-
-
-def config(**overrides: object) -> FetchConfig:
-    values: dict[str, object] = {
-        "allow_private_hosts": True,
-        "connect_timeout": 1.0,
-        "read_timeout": 1.0,
-        "total_timeout": 5.0,
-        "retries": 0,  # a reused dead connection must not be hidden by a retry
-        "per_host_delay": 0.0,
-    }
-    values.update(overrides)
-    return FetchConfig(**values)  # type: ignore[arg-type]
-
-
-def link(url: str) -> CandidateLink:
-    return CandidateLink(url=url, canonical_url=url, source="test")
 
 
 @pytest.fixture

@@ -311,7 +311,7 @@ def process_links(run: RunContext, links: Sequence[CandidateLink]) -> ProcessedL
                 cleaning.append(
                     [
                         cleaner.submit(clean_and_extract, part, watch, site_boilerplate)
-                        for part in _parts(pages, ahead)
+                        for part in _parts(pages, ahead)  # `ahead` is the worker count
                     ]
                 )
                 stages.record_fetches(pages, run)

@@ -22,6 +22,11 @@ import httpcore
 READ_BUFFER_HIGH_WATER = 256 * 1024
 
 
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
+
+
 class _StreamProtocol(asyncio.Protocol):
     """Buffers what arrives and wakes the one reader or writer waiting."""
 
@@ -55,10 +60,7 @@ class _StreamProtocol(asyncio.Protocol):
         self.eof = True
         self.error = exc
         self._wake_reader()
-        self.writing_paused = False
-        waiter, self._drain_waiter = self._drain_waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self.resume_writing()  # a writer waiting to drain learns of the loss
 
     def pause_writing(self) -> None:
         self.writing_paused = True
@@ -66,13 +68,11 @@ class _StreamProtocol(asyncio.Protocol):
     def resume_writing(self) -> None:
         self.writing_paused = False
         waiter, self._drain_waiter = self._drain_waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        _wake(waiter)
 
     def _wake_reader(self) -> None:
         waiter, self._read_waiter = self._read_waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        _wake(waiter)
 
     async def wait_readable(self) -> None:
         self._read_waiter = asyncio.get_running_loop().create_future()
@@ -96,6 +96,15 @@ class _StreamProtocol(asyncio.Protocol):
             if self.transport is not None and not self.transport.is_closing():
                 self.transport.resume_reading()
         return data
+
+
+# httpcore's names for what it asks of a stream, and asyncio's for the same.
+_TRANSPORT_INFO = {
+    "ssl_object": "ssl_object",
+    "client_addr": "sockname",
+    "server_addr": "peername",
+    "socket": "socket",
+}
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):
@@ -166,12 +175,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             # httpcore asks this of idle connections: the server sent something or left.
             protocol = self._protocol
             return bool(protocol.buffer) or protocol.eof or self._transport.is_closing()
-        name = {
-            "ssl_object": "ssl_object",
-            "client_addr": "sockname",
-            "server_addr": "peername",
-            "socket": "socket",
-        }.get(info)
+        name = _TRANSPORT_INFO.get(info)
         return self._transport.get_extra_info(name) if name else None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from pathlib import Path
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -12,11 +13,19 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
+class TlsFiles(NamedTuple):
+    """PEM files: the CA to trust, and the server's certificate and key."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+
 def _name(common: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
 
-def write_ca_and_server_cert(folder: Path) -> tuple[Path, Path, Path]:
+def write_ca_and_server_cert(folder: Path) -> TlsFiles:
     """A test CA and a server certificate for 127.0.0.1 signed by it: (ca, cert, key) PEM files."""
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -68,4 +77,4 @@ def write_ca_and_server_cert(folder: Path) -> tuple[Path, Path, Path]:
             serialization.NoEncryption(),
         )
     )
-    return ca_path, cert_path, key_path
+    return TlsFiles(ca_path, cert_path, key_path)
