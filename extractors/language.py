@@ -15,11 +15,16 @@ single-paragraph page costs what a short one does.
 
 from __future__ import annotations
 
+import io
+import lzma
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
-from functools import cache
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 # English is always read: wire quotes, names and datelines in English appear on any page.
 ALWAYS_READ = "en"
@@ -43,15 +48,32 @@ MIN_SUPPORTED_PROBABILITY = 0.2
 MAX_PARAGRAPHS = 200
 
 
-@cache
+# The loaded models, by the languages they classify among (() = all). Filled under the
+# lock: a model loading in the background (`load_model_in_background`) is waited for,
+# never loaded twice.
+_MODELS: dict[tuple[str, ...], Any] = {}
+_MODELS_LOCK = threading.RLock()
+_background: threading.Thread | None = None
+
+
 def _identifier(languages: tuple[str, ...] = ()) -> Any:
     """py3langid's model, over all its languages or only `languages` (faster: the score is
     a product with one column per language). Imported late: the model loads in ~0.7 s.
     The restricted model is built on the full one's tables, so the two share their ~70 MB."""
-    from py3langid.langid import LanguageIdentifier, _load_identifier
+    model = _MODELS.get(languages)
+    if model is None:
+        with _MODELS_LOCK:
+            model = _MODELS.get(languages)
+            if model is None:
+                model = _MODELS[languages] = _load(languages)
+    return model
+
+
+def _load(languages: tuple[str, ...]) -> Any:
+    from py3langid.langid import LanguageIdentifier
 
     if not languages:
-        return _load_identifier(norm_probs=True)
+        return _load_full_model()
     full = _identifier()
     restricted = LanguageIdentifier(
         full.nb_ptc,
@@ -66,11 +88,66 @@ def _identifier(languages: tuple[str, ...] = ()) -> Any:
     return restricted
 
 
+def _load_full_model() -> Any:
+    """py3langid's own model: read in one call (`_read_whole_model`), else by py3langid."""
+    from py3langid.langid import _load_identifier
+
+    try:
+        return _read_whole_model()
+    except (OSError, KeyError, ValueError, TypeError, lzma.LZMAError):
+        return _load_identifier(norm_probs=True)  # a model file laid out another way
+
+
+def _read_whole_model() -> Any:
+    """py3langid's model file, decompressed in one call.
+
+    py3langid streams the decompression through a temporary file 1 MB at a time, taking
+    the GIL back for every megabyte: on a thread beside a busy one (a run parsing its
+    feeds) each of those ~70 waits its turn, and the load ends up no faster than in line.
+    One call takes it back about ten times. The arrays are read as py3langid's
+    `modelio.load_model` reads them (tests/test_language_model.py compares the two).
+    """
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    from py3langid.modelio import _to_array
+
+    packed = (Path(MODEL_DIR) / MODEL_FILE).read_bytes()
+    with np.load(io.BytesIO(lzma.decompress(packed)), allow_pickle=False) as data:
+        return LanguageIdentifier(
+            np.asarray(data["ptc"]),
+            np.asarray(data["pc"]),
+            data["classes"].tolist(),
+            _to_array(data["nextmove"]),
+            data["out_feat"].tolist(),
+            norm_probs=True,
+            tk_row=_to_array(data["nextmove_row"]),
+        )
+
+
+def load_model_in_background() -> None:
+    """Start loading the full model on a thread, and return at once (idempotent).
+
+    Most of the load is LZMA decompression, which lets go of the GIL: started while a run
+    parses its feeds, it is done by the time the run needs it, instead of after them.
+    `load_models` (and every classification) waits for it.
+    """
+    global _background
+    with _MODELS_LOCK:
+        if _background is not None or () in _MODELS:
+            return
+        _background = threading.Thread(
+            target=_identifier, name="newswatch-language-model", daemon=True
+        )
+        _background.start()
+
+
 def load_models(supported: tuple[str, ...]) -> None:
     """Load both models now: the run calls this before its cleaning workers fork, so they
-    share one copy (each model is tens of MB; loaded in a worker, it is that worker's own)."""
+    share one copy (each model is tens of MB; loaded in a worker, it is that worker's own).
+    A background load is finished first: no thread is left loading when the workers fork."""
     _identifier()
     _identifier(tuple(sorted(supported)))
+    if _background is not None:
+        _background.join()
 
 
 def most_likely(text: str) -> str:

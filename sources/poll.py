@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from newswatch.config import Source, Watch
@@ -136,7 +136,12 @@ async def _links_of(
     return dedupe_links([*document.links, *links])
 
 
-async def _poll_one(client: HttpClient, source: Source, state: SourceState | None) -> SourceResult:
+async def _poll_one(
+    client: HttpClient,
+    source: Source,
+    state: SourceState | None,
+    on_new_content: Callable[[], None] | None = None,
+) -> SourceResult:
     key = source.key
     url = source.url or source.query or ""
     http_status: int | None = None
@@ -167,6 +172,8 @@ async def _poll_one(client: HttpClient, source: Source, state: SourceState | Non
                 http_status=http_status,
                 error=one_line(result.error or f"HTTP {http_status}"),
             )
+        if on_new_content is not None:
+            on_new_content()
         links = await _links_of(client, source, url, result)
         return SourceResult(
             source=key,
@@ -194,7 +201,10 @@ async def _poll_one(client: HttpClient, source: Source, state: SourceState | Non
 
 
 async def _poll_all(
-    watch: Watch, states: Mapping[str, SourceState], retry: RetryPolicy | None
+    watch: Watch,
+    states: Mapping[str, SourceState],
+    retry: RetryPolicy | None,
+    on_new_content: Callable[[], None] | None,
 ) -> list[SourceResult]:
     policy = HttpPolicy.for_fetching(
         watch.fetch,
@@ -205,16 +215,25 @@ async def _poll_all(
     async with HttpClient(policy) as client:
         return list(
             await asyncio.gather(
-                *(_poll_one(client, source, states.get(source.key)) for source in watch.sources)
+                *(
+                    _poll_one(client, source, states.get(source.key), on_new_content)
+                    for source in watch.sources
+                )
             )
         )
 
 
 def poll_sources(
-    watch: Watch, states: Mapping[str, SourceState], *, retry: RetryPolicy | None = None
+    watch: Watch,
+    states: Mapping[str, SourceState],
+    *,
+    retry: RetryPolicy | None = None,
+    on_new_content: Callable[[], None] | None = None,
 ) -> list[SourceResult]:
     """Poll every source of the watch; one SourceResult per source, in order; never raises.
 
     `retry` replaces the default back-off (count and budget still come from `watch.fetch`).
+    `on_new_content` is called when a source answers with a body not seen before, just
+    before it is read for links: the run is likely to have pages to read.
     """
-    return run_sync(lambda: _poll_all(watch, states, retry))
+    return run_sync(lambda: _poll_all(watch, states, retry, on_new_content))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -88,6 +89,29 @@ def test_conditional_get_304_means_not_modified_without_links(loopback: Loopback
     sent = requests_to(loopback, "/feed")[0].headers
     assert sent["If-None-Match"] == '"v1"'
     assert sent["If-Modified-Since"] == "Wed, 12 Feb 2025 20:15:00 GMT"
+
+
+def test_only_a_source_with_content_not_seen_before_announces_it(loopback: LoopbackServer) -> None:
+    """`on_new_content` fires before a new body is read for links (the run starts loading
+    what reading pages needs); a 304, a body seen before and a failure do not fire it."""
+    loopback.routes["/new"] = serve(RSS)
+    loopback.routes["/same"] = serve(RSS)
+    loopback.routes["/304"] = lambda _req: Reply(304, b"", {})
+    loopback.routes["/gone"] = lambda _req: Reply(404, b"no", {})
+    seen = SourceState("same", loopback.url("/same"), body_sha256=hashlib.sha256(RSS).hexdigest())
+    announced: list[int] = []
+    results = poll_sources(
+        watch(
+            *(
+                f'kind = "rss"\nname = "{name}"\nurl = "{loopback.url("/" + name)}"'
+                for name in ("new", "same", "304", "gone")
+            )
+        ),
+        {"same": seen, "304": SourceState("304", loopback.url("/304"), etag='"v1"')},
+        on_new_content=lambda: announced.append(1),
+    )
+    assert [r.status for r in results] == ["ok", "not_modified", "not_modified", "failed"]
+    assert announced == [1]
 
 
 def test_validators_of_another_url_are_not_sent(loopback: LoopbackServer) -> None:

@@ -29,11 +29,13 @@ from typing import Any, Protocol, TypeVar
 from newswatch.clock import RunClock
 from newswatch.config import Watch
 from newswatch.core import stages
+from newswatch.core.collector import collected_between_chunks, frozen_before_run
 from newswatch.core.google_links import resolve_google_links
 from newswatch.core.types import Clock, ProcessedLinks, ReadArticle, RunContext, wall_clock
 from newswatch.core.workers import clean_executor, clean_jobs_ahead
 from newswatch.domain import CandidateLink, FetchedPage, RunCounts, SourceResult
 from newswatch.extractors.clean_site import host_of
+from newswatch.extractors.language import load_model_in_background
 from newswatch.faults import fault_point
 from newswatch.report import RunSummary
 from newswatch.sources.fetch import PageFetcher
@@ -111,6 +113,7 @@ def run_watch(
             return RunSummary(
                 run_id=run_id, watch=watch.name, db_path=db, counts=counts, skipped=str(exc)
             )
+        held.enter_context(frozen_before_run())
         now = clock()
         with write_session(db) as con:
             abandoned = runs.mark_abandoned_runs(con, watch.name, now)
@@ -198,7 +201,11 @@ def _run_stages(
     """Discover, fetch, clean, store, save source state, deliver: the body of a run."""
     watch, db = run.watch, run.db_path
     fault_point("after-run-start")
-    results = run_stage("discover-links", stages.discover_links, watch, db)
+    # A source with new content means pages to read, most likely: the language model
+    # loads while the sources are parsed, not after them.
+    results = run_stage(
+        "discover-links", stages.discover_links, watch, db, on_new_content=load_model_in_background
+    )
     fault_point("after-discover")
     count_sources(counts, results)
     for failure in counts.failing_sources:
@@ -291,6 +298,7 @@ def process_links(run: RunContext, links: Sequence[CandidateLink]) -> ProcessedL
         _fetch_thread(pages_of) as fetcher,
         clean_executor(watch, len(links), warm_up) as cleaner,
         HeldWriter(run.db_path) as writer,
+        collected_between_chunks() as collect_garbage,
     ):
         run = replace(run, writer=writer)
 
@@ -319,6 +327,7 @@ def process_links(run: RunContext, links: Sequence[CandidateLink]) -> ProcessedL
                 continue
             read = [article for part in cleaning.popleft() for article in _wait(part, writer)]
             processed.stored.add(store_batch(read, run))
+            collect_garbage()
     return processed
 
 

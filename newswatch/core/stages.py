@@ -10,7 +10,7 @@ nothing new never needs.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -46,11 +46,15 @@ class DeliveryCounts:
     failed: int
 
 
-def discover_links(watch: Watch, db_path: str) -> list[SourceResult]:
-    """Poll every source with its conditional-GET validators; failures become results."""
+def discover_links(
+    watch: Watch, db_path: str, on_new_content: Callable[[], None] | None = None
+) -> list[SourceResult]:
+    """Poll every source with its conditional-GET validators; failures become results.
+
+    `on_new_content`: see `poll_sources`."""
     with read_session(db_path) as con:
         states = source_store.load_source_states(con, watch.name)
-    return poll_sources(watch, states)
+    return poll_sources(watch, states, on_new_content=on_new_content)
 
 
 @dataclass(frozen=True)
