@@ -134,10 +134,12 @@ def load_model_in_background() -> None:
     with _MODELS_LOCK:
         if _background is not None or () in _MODELS:
             return
-        _background = threading.Thread(
-            target=_identifier, name="newswatch-language-model", daemon=True
-        )
-        _background.start()
+        loader = threading.Thread(target=_identifier, name="newswatch-language-model", daemon=True)
+        try:
+            loader.start()
+        except RuntimeError:  # no thread to be had: the model loads when first used
+            return
+        _background = loader
 
 
 def load_models(supported: tuple[str, ...]) -> None:
