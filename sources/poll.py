@@ -140,7 +140,7 @@ async def _poll_one(
     client: HttpClient,
     source: Source,
     state: SourceState | None,
-    on_new_content: Callable[[], None] | None = None,
+    on_new_content: Callable[[int], None] | None = None,
 ) -> SourceResult:
     key = source.key
     url = source.url or source.query or ""
@@ -173,7 +173,7 @@ async def _poll_one(
                 error=one_line(result.error or f"HTTP {http_status}"),
             )
         if on_new_content is not None:
-            on_new_content()
+            on_new_content(len(result.body))
         links = await _links_of(client, source, url, result)
         return SourceResult(
             source=key,
@@ -204,7 +204,7 @@ async def _poll_all(
     watch: Watch,
     states: Mapping[str, SourceState],
     retry: RetryPolicy | None,
-    on_new_content: Callable[[], None] | None,
+    on_new_content: Callable[[int], None] | None,
 ) -> list[SourceResult]:
     policy = HttpPolicy.for_fetching(
         watch.fetch,
@@ -228,12 +228,12 @@ def poll_sources(
     states: Mapping[str, SourceState],
     *,
     retry: RetryPolicy | None = None,
-    on_new_content: Callable[[], None] | None = None,
+    on_new_content: Callable[[int], None] | None = None,
 ) -> list[SourceResult]:
     """Poll every source of the watch; one SourceResult per source, in order; never raises.
 
     `retry` replaces the default back-off (count and budget still come from `watch.fetch`).
-    `on_new_content` is called when a source answers with a body not seen before, just
-    before it is read for links: the run is likely to have pages to read.
+    `on_new_content(size)` is called when a source answers with a body not seen before
+    (`size` bytes), just before it is read for links: the run may have pages to read.
     """
     return run_sync(lambda: _poll_all(watch, states, retry, on_new_content))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from py3langid.langid import LanguageIdentifier, _load_identifier
 
+from newswatch.core.pipeline import ModelPreload
 from newswatch.extractors import language
 
 
@@ -83,3 +84,16 @@ def test_without_a_background_load_the_first_use_loads_the_model(no_models: list
     assert language.most_likely("Ministerit keskustelivat puhelimessa maanantaina.") == "fi"
     language.load_models(("en", "fi"))
     assert no_models == [threading.get_ident()]
+
+
+def test_a_run_starts_loading_once_its_new_source_content_is_big_enough(
+    no_models: list[int],
+) -> None:
+    preload = ModelPreload(min_bytes=100_000)
+    preload(60_000)  # one small feed re-stamped with a new date: nothing to load for yet
+    assert language._background is None and no_models == []
+    preload(60_000)  # with the next source's, enough to be worth loading beside the parse
+    worker = language._background
+    assert worker is not None
+    worker.join(timeout=30)
+    assert no_models == [worker.ident]

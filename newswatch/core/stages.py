@@ -47,7 +47,7 @@ class DeliveryCounts:
 
 
 def discover_links(
-    watch: Watch, db_path: str, on_new_content: Callable[[], None] | None = None
+    watch: Watch, db_path: str, on_new_content: Callable[[int], None] | None = None
 ) -> list[SourceResult]:
     """Poll every source with its conditional-GET validators; failures become results.
 
