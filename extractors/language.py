@@ -11,6 +11,9 @@ the text), so a page that mixes languages is read with each paragraph's pack. Te
 short to tell falls back on `FALLBACK_LANGUAGES`. Only the first `MAX_CLASSIFIED_CHARS`
 of a paragraph and at most `MAX_PARAGRAPHS` paragraphs are classified, so a 1 MB
 single-paragraph page costs what a short one does.
+
+The model (read from py3langid's package data) loads on first use, or on a thread a run
+starts while it parses its feeds (`load_model_in_background`); either way once a process.
 """
 
 from __future__ import annotations
