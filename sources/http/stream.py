@@ -22,9 +22,23 @@ import httpcore
 READ_BUFFER_HIGH_WATER = 256 * 1024
 
 
-def _wake(waiter: asyncio.Future[None] | None) -> None:
-    if waiter is not None and not waiter.done():
-        waiter.set_result(None)
+class _Waiter:
+    """The one task waiting for an event of a connection (data to read, room to write)."""
+
+    def __init__(self) -> None:
+        self._future: asyncio.Future[None] | None = None
+
+    async def wait(self) -> None:
+        self._future = asyncio.get_running_loop().create_future()
+        try:
+            await self._future
+        finally:
+            self._future = None
+
+    def wake(self) -> None:
+        future, self._future = self._future, None
+        if future is not None and not future.done():
+            future.set_result(None)
 
 
 class _StreamProtocol(asyncio.Protocol):
@@ -35,8 +49,8 @@ class _StreamProtocol(asyncio.Protocol):
         self.buffer = bytearray()
         self.eof = False
         self.error: BaseException | None = None
-        self._read_waiter: asyncio.Future[None] | None = None
-        self._drain_waiter: asyncio.Future[None] | None = None
+        self.readable = _Waiter()
+        self.drained = _Waiter()
         self._reading_paused = False
         self.writing_paused = False
 
@@ -49,17 +63,17 @@ class _StreamProtocol(asyncio.Protocol):
         if len(self.buffer) > READ_BUFFER_HIGH_WATER and self.transport is not None:
             self.transport.pause_reading()
             self._reading_paused = True
-        self._wake_reader()
+        self.readable.wake()
 
     def eof_received(self) -> None:
         # None: the transport closes (an HTTP connection is not used half-closed).
         self.eof = True
-        self._wake_reader()
+        self.readable.wake()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.eof = True
         self.error = exc
-        self._wake_reader()
+        self.readable.wake()
         self.resume_writing()  # a writer waiting to drain learns of the loss
 
     def pause_writing(self) -> None:
@@ -67,26 +81,7 @@ class _StreamProtocol(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.writing_paused = False
-        waiter, self._drain_waiter = self._drain_waiter, None
-        _wake(waiter)
-
-    def _wake_reader(self) -> None:
-        waiter, self._read_waiter = self._read_waiter, None
-        _wake(waiter)
-
-    async def wait_readable(self) -> None:
-        self._read_waiter = asyncio.get_running_loop().create_future()
-        try:
-            await self._read_waiter
-        finally:
-            self._read_waiter = None
-
-    async def wait_drained(self) -> None:
-        self._drain_waiter = asyncio.get_running_loop().create_future()
-        try:
-            await self._drain_waiter
-        finally:
-            self._drain_waiter = None
+        self.drained.wake()
 
     def take(self, max_bytes: int) -> bytes:
         data = bytes(self.buffer[:max_bytes])
@@ -119,7 +114,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if not protocol.buffer and not protocol.eof:
             try:
                 async with asyncio.timeout(timeout):
-                    await protocol.wait_readable()
+                    await protocol.readable.wait()
             except TimeoutError:
                 raise httpcore.ReadTimeout(f"no data within {timeout}s") from None
         if protocol.buffer:
@@ -137,7 +132,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if self._protocol.writing_paused:
             try:
                 async with asyncio.timeout(timeout):
-                    await self._protocol.wait_drained()
+                    await self._protocol.drained.wait()
             except TimeoutError:
                 raise httpcore.WriteTimeout(f"could not send within {timeout}s") from None
             if self._protocol.error is not None:
