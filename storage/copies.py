@@ -386,17 +386,25 @@ def copy_group_rows(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[
 
 
 def insert_fingerprints(con: duckdb.DuckDBPyConnection, probes: Sequence[CopyProbe]) -> None:
-    """Signatures and band buckets of articles inserted in this transaction (two statements)."""
+    """Signatures and band buckets of articles inserted in this transaction (two statements).
+
+    The numbers travel as comma-separated text that DuckDB splits and casts itself: it
+    converts a Python int parameter into a value one at a time (~2.5 µs each, 128 per
+    signature and 40 per article's bands), and the cast of the text is vectorised. On a
+    batch of 200 articles: 56 → 13 ms for the signatures, 26 → 17 ms for the bands
+    (bench/bench_throughput.py's machine, DuckDB 2.0).
+    """
     if not probes:
         return
     con.execute(
         "INSERT INTO article_signatures (article_id, declared_canonical_url, signature) "
-        "SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::UINTEGER[][])",
+        "SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+        "string_split(unnest(?::VARCHAR[]), ',')::UINTEGER[]",
         [
             [p.article_id for p in probes],
             [p.declared_canonical_url for p in probes],
             [
-                list(p.fingerprint.signature) if p.fingerprint.signature is not None else None
+                _numbers_text(p.fingerprint.signature) if p.fingerprint.signature is not None else None
                 for p in probes
             ],
         ],
@@ -405,9 +413,18 @@ def insert_fingerprints(con: duckdb.DuckDBPyConnection, probes: Sequence[CopyPro
     if bands:
         con.execute(
             "INSERT INTO article_bands (band, bucket, article_id) "
-            "SELECT unnest(?::SMALLINT[]), unnest(?::UINTEGER[]), unnest(?::VARCHAR[])",
-            [[b[1] for b in bands], [b[2] for b in bands], [b[0] for b in bands]],
+            "SELECT unnest(string_split(?, ',')::SMALLINT[]), "
+            "unnest(string_split(?, ',')::UINTEGER[]), unnest(?::VARCHAR[])",
+            [
+                _numbers_text(b[1] for b in bands),
+                _numbers_text(b[2] for b in bands),
+                [b[0] for b in bands],
+            ],
         )
+
+
+def _numbers_text(numbers: Iterable[int]) -> str:
+    return ",".join(map(str, numbers))
 
 
 def replace_fingerprints(con: duckdb.DuckDBPyConnection, probes: Sequence[CopyProbe]) -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from newswatch.domain import Article
 from newswatch.extractors.copies import fingerprint_article
-from newswatch.extractors.fingerprint import BANDS
+from newswatch.extractors.fingerprint import BANDS, Fingerprint
 from newswatch.storage import copies
 from newswatch.storage.copies import find_copy_candidates, save_fingerprint
 from newswatch.storage.db import ensure_schema, write_session
@@ -222,3 +222,37 @@ def test_open_connections_see_uncommitted_rows_of_their_own_batch(tmp_path: Path
     finally:
         con.close()
     assert match.duplicate_of is not None
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    signatures=st.lists(
+        st.lists(st.integers(0, 2**32 - 1), min_size=128, max_size=128), min_size=1, max_size=4
+    )
+)
+def test_a_batch_of_fingerprints_is_stored_value_for_value(signatures: list[list[int]]) -> None:
+    """Signatures and buckets go in as text (storage.copies.insert_fingerprints) and come
+    back as the same unsigned 32-bit numbers, the extremes included."""
+    probes = [
+        copies.CopyProbe(
+            f"a{i}",
+            f"https://example.org/{i}",
+            None,
+            Fingerprint(f"h{i}", tuple(sig), tuple((b, sig[b]) for b in range(BANDS)), 200),
+        )
+        for i, sig in enumerate(signatures)
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        db = database(Path(folder))
+        with write_session(db) as con:
+            copies.insert_fingerprints(con, probes)
+            stored = dict(
+                con.execute("SELECT article_id, signature FROM article_signatures").fetchall()
+            )
+            bands = sorted(
+                con.execute("SELECT article_id, band, bucket FROM article_bands").fetchall()
+            )
+    assert {k: list(v) for k, v in stored.items()} == {f"a{i}": s for i, s in enumerate(signatures)}
+    assert bands == sorted(
+        (f"a{i}", b, s[b]) for i, s in enumerate(signatures) for b in range(BANDS)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import struct
 import threading
@@ -11,10 +12,11 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from newswatch.domain import FetchedPage
-from newswatch.sources.fetch import fetch_pages
+from newswatch.sources.fetch import PageFetcher, fetch_pages
 from newswatch.sources.http import RetryPolicy
 from tests.support.fetching import UA, link
 from tests.support.fetching import fetch_config as config
@@ -425,3 +427,27 @@ def test_per_host_delay_spaces_request_starts(loopback: LoopbackServer) -> None:
     starts = sorted(stats["starts"])
     # The span, not each gap: one late arrival must not make the next gap look short.
     assert len(starts) == 4 and starts[-1] - starts[0] >= 3 * 0.15 * 0.9
+
+
+def test_a_fetched_page_leaves_no_reference_cycle_behind(loopback: LoopbackServer) -> None:
+    """Once a page's body is read, its HTTP response is freed at once, not by the garbage
+    collector: a run collects once a chunk (core/collector.py), and a cycle per page would
+    keep every page's response in memory until then."""
+    loopback.routes["/a"] = html_reply()
+    fetcher = PageFetcher(config(), UA, retry=FAST_RETRY)
+    url = loopback.url("/a")
+    try:
+        fetcher.fetch([link(url)])  # the client's own first-use set-up, outside the count
+        gc.collect()
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            pages = fetcher.fetch([link(f"{url}?n={n}") for n in range(20)])
+            alive = sum(1 for o in gc.get_objects() if isinstance(o, httpx.Response))
+        finally:
+            if was_enabled:
+                gc.enable()
+    finally:
+        fetcher.close()
+    assert [p.status for p in pages] == ["ok"] * 20
+    assert alive == 0

@@ -17,6 +17,12 @@ scans only what the chunks still in flight hold.
 Measured with gc callbacks on the 5,000 pages of bench/bench_throughput.py, in-process:
 collection cost the run's process 0.95 s of its 13.8 s of CPU; 0.62 s collecting once a
 chunk; 0.45 s with the run-start freeze too. Peak RSS stayed within 10 MiB.
+
+The HTTP client now cuts that cycle itself once a body is read (sources/http/client.py),
+so the per-chunk pass finds next to nothing to free (939 objects in the whole run instead
+of 231,084) and walks only what is alive: the run's full passes took 1.35 -> 0.62 s, on a
+day this machine ran twice as slow as above. The pass stays as the safety net for cycles
+nobody cut (a failed fetch's exception and its traceback, a library's own).
 """
 
 from __future__ import annotations
