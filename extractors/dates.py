@@ -144,14 +144,25 @@ _NEEDLES: dict[str, tuple[tuple[str, ...] | re.Pattern[str], ...]] = {
 }
 
 
-def _may_match(kind: str, low: str) -> bool:
-    """Whether lower-cased text has a needle of each of the pattern's groups."""
-    return all(
-        group.search(low) is not None
-        if isinstance(group, re.Pattern)
-        else any(needle in low for needle in group)
-        for group in _NEEDLES[kind]
-    )
+def _may_match(kind: str, low: str, seen: dict[int, bool] | None = None) -> bool:
+    """Whether lower-cased text has a needle of each of the pattern's groups.
+
+    `seen` remembers each group's answer for this text: the patterns share groups (the
+    digits test is asked five times a sentence, the month names four).
+    """
+    for group in _NEEDLES[kind]:
+        key = id(group)
+        found = seen.get(key) if seen is not None else None
+        if found is None:
+            if isinstance(group, re.Pattern):
+                found = group.search(low) is not None
+            else:
+                found = any(needle in low for needle in group)
+            if seen is not None:
+                seen[key] = found
+        if not found:
+            return False
+    return True
 
 
 # A weekday or month written in lower case is a word ("may", "march"), not a date.
@@ -381,8 +392,9 @@ def find_date_mentions(text: str, grammar: DateGrammar | None = None) -> list[Da
                 found.append(pack_mention)
                 taken.append((start, end))
     low = text.lower()
+    seen: dict[int, bool] = {}
     for kind, pattern in _COMPILED:
-        if not _may_match(kind, low):
+        if not _may_match(kind, low, seen):
             continue
         for match in pattern.finditer(text):
             start, end = match.span()

@@ -229,8 +229,11 @@ def paragraph_languages(
 def _foreign_contact_word(
     paragraph: str, own: tuple[str, ...], supported: tuple[str, ...], triggers: TriggerPattern
 ) -> bool:
+    found = [m.span() for m in triggers(supported).finditer(paragraph)]
+    if not found:  # most paragraphs: no contact word at all, own language's test not needed
+        return False
     known = {m.span() for m in triggers(own).finditer(paragraph)}
-    return any(m.span() not in known for m in triggers(supported).finditer(paragraph))
+    return any(span not in known for span in found)
 
 
 def reading_languages(
