@@ -3,22 +3,25 @@
 A loopback site (its own process) serves `/feed/<n>.xml`, an RSS feed of n links, and n
 small distinct article pages (every tenth reports a Trump-Putin call). Printed:
 
-- `newswatch run` (the real CLI in a fresh process, its own temporary Prefect API) on a
-  watch of PAGES pages with `max_pages_per_run` raised, into a fresh database (best of two);
-- the idle run: the same command again, nothing new (best of two);
+- in each of ROUNDS rounds (default 3), back to back: `newswatch run` (the real CLI in a
+  fresh process, its own temporary Prefect API) on a watch of PAGES pages with
+  `max_pages_per_run` raised, into a fresh database; the idle run, the same command again
+  with nothing new (the faster of two); bare one-core `trafilatura.extract` on the same pages, in this process;
+  and the round's marginal cost of the pages (run minus idle run) over bare trafilatura.
+  The figure is the median round: this machine's speed drifts up to 2x within minutes, so
+  only figures measured next to each other divide;
 - a bare Prefect flow (an empty flow) in a fresh process, on the same temporary API;
-- bare one-core `trafilatura.extract` on the same pages, in this process;
-- the marginal cost of the pages (run minus idle run) over bare trafilatura;
 - `newswatch reprocess --stage all` of the stored pages, against the first run;
 - peak memory: RSS of the run's own process (wait4), and PSS (shared pages split) of the
   run with its cleaning workers, and with its temporary Prefect server, sampled every 50 ms
-  in a second run of the same pages into a fresh database (sampling takes CPU from the run
+  in one more run of the same pages into a fresh database (sampling takes CPU from the run
   it watches, so the timed runs are not sampled);
 - store cost (the store stage alone, per article, batches of 50) on databases already
   holding 10k, 100k and 1M synthetic articles (built in SQL: fingerprints and band
   buckets of real size, short texts), and its growth ratio.
 
-    nice .venv/bin/python bench/bench_throughput.py [--pages 5000] [--store-sizes 10000,100000,1000000]
+    nice .venv/bin/python bench/bench_throughput.py [--pages 5000] [--rounds 3]
+        [--store-sizes 10000,100000,1000000]
 """
 
 from __future__ import annotations
@@ -292,11 +295,10 @@ def newswatch_run(
 # --- bare trafilatura ---------------------------------------------------------------------
 
 
-def bare_trafilatura_seconds(pages: int) -> float:
+def bare_trafilatura_seconds(html: list[str]) -> float:
     """One core, this process: trafilatura.extract on each page's HTML (decoded)."""
     import trafilatura
 
-    html = [article_page(i).decode() for i in range(pages)]
     trafilatura.extract(html[0])  # imports and first-call set-up outside the timing
     started = time.process_time()
     for page in html:
@@ -421,13 +423,16 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--store-sizes", default="10000,100000,1000000")
     parser.add_argument("--store-articles", type=int, default=500, help="per round, 3 rounds")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="big run, idle run and bare trafilatura, in turn"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.store_sizes.split(",") if s]
 
     print(f"uptime before: {os.popen('uptime').read().strip()}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
     if args.pages:
-        measure_runs(args.pages, work)
+        measure_runs(args.pages, work, args.rounds)
     if sizes:
         print("store stage alone (the run's held connection), batches of 50:", flush=True)
         costs = store_cost(sizes, work, args.store_articles, 50)
@@ -440,8 +445,30 @@ def main() -> None:
     print(f"uptime after: {os.popen('uptime').read().strip()}")
 
 
-def measure_runs(pages: int, work: Path) -> None:
-    """The big run, the idle run, the bare flow and bare trafilatura, side by side."""
+@dataclass(frozen=True)
+class Round:
+    """One big run, the idle run after it and bare trafilatura, back to back."""
+
+    big: ProcessRun
+    idle: ProcessRun
+    bare_cpu: float
+
+    @property
+    def wall_ratio(self) -> float:
+        return (self.big.seconds - self.idle.seconds) / self.bare_cpu
+
+    @property
+    def cpu_ratio(self) -> float:
+        return (self.big.cpu - self.idle.cpu) / self.bare_cpu
+
+
+def measure_runs(pages: int, work: Path, rounds: int) -> None:
+    """The big run, the idle run, the bare flow and bare trafilatura, side by side.
+
+    The marginal-cost ratio is taken per round, from a big run, the idle run after it and
+    bare trafilatura right after that: this machine's speed drifts by up to 2x within
+    minutes, so figures measured minutes apart do not divide. The median round is the figure.
+    """
     env = {
         **os.environ,
         "NEWSWATCH_HOME": str(work / "home"),
@@ -449,9 +476,11 @@ def measure_runs(pages: int, work: Path) -> None:
         "PYTHONPATH": str(REPO),
     }
     env.pop("PREFECT_API_URL", None)
+    html = [article_page(i).decode() for i in range(pages)]
     ports: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     server = multiprocessing.Process(target=_serve, args=(ports,), daemon=True)
     server.start()
+    measured: list[Round] = []
     try:
         base = f"http://127.0.0.1:{ports.get(timeout=10)}"
         # Warm-up: Prefect migrates its fresh home database on the first run.
@@ -463,18 +492,17 @@ def measure_runs(pages: int, work: Path) -> None:
             key=lambda r: r.seconds,
         )
         watch = write_watch(work / "big.toml", f"{base}/feed/{pages}.xml", pages)
-        db = work / "big.duckdb"
-        # Best of two first runs (each into a fresh database), as the idle run is best of
-        # two: on a shared machine one run in three is half a second slower or more.
-        big = min(
-            (newswatch_run(watch, path, env) for path in (db, work / "big-2.duckdb")),
-            key=lambda r: r.seconds,
-        )
-        idle = min((newswatch_run(watch, db, env) for _ in range(2)), key=lambda r: r.seconds)
+        for r in range(rounds):
+            db = work / f"big-{r}.duckdb"  # each round's big run into a fresh database
+            big = newswatch_run(watch, db, env)
+            # The faster of two idle runs: its own noise (a second either way) moves the
+            # ratio as much as the big run's.
+            idle = min((newswatch_run(watch, db, env) for _ in range(2)), key=lambda r: r.seconds)
+            measured.append(Round(big, idle, bare_trafilatura_seconds(html)))
         # Re-deriving everything from the kept pages, offline (issue 14's figure).
         reprocess = run_process(
             [sys.executable, "-m", "newswatch", "reprocess", "--watch", str(watch),
-             "--db", str(db), "--stage", "all"],
+             "--db", str(work / "big-0.duckdb"), "--stage", "all"],
             env,
         )  # fmt: skip
         # Memory: the same first run again, into a fresh database, its PSS sampled.
@@ -482,39 +510,45 @@ def measure_runs(pages: int, work: Path) -> None:
     finally:
         server.terminate()
         server.join()
-    bare_cpu = bare_trafilatura_seconds(pages)
-    summary = [line.strip() for line in big.output.splitlines() if "articles stored" in line]
+    summary = [
+        line.strip() for line in measured[0].big.output.splitlines() if "articles stored" in line
+    ]
     print(f"\n{pages} loopback pages, {os.cpu_count()} CPUs")
     for line in summary[:2]:
         print(f"  run says: {line}")
-    rows = (
-        (f"newswatch run ({pages} new pages, best of 2)", big),
-        ("idle run (nothing new, best of 2)", idle),
-        ("bare Prefect flow, fresh process", bare),
-    )
-    print(f"  {'':42} {'wall s':>8} {'CPU s':>8}")
-    for label, measured in rows:
-        print(f"  {label:42} {measured.seconds:8.1f} {measured.cpu:8.1f}")
-    print(f"  {'bare trafilatura.extract, one core':42} {'':>8} {bare_cpu:8.1f}")
-    marginal, marginal_cpu = big.seconds - idle.seconds, big.cpu - idle.cpu
     print(
-        f"  marginal cost / trafilatura: wall {marginal / bare_cpu:.2f} x, "
-        f"CPU {marginal_cpu / bare_cpu:.2f} x   (target <= 1.5 wall, goal 1.0)"
+        f"  {'round':>5} {'run wall':>9} {'run CPU':>8} {'idle wall':>9} {'idle CPU':>8} "
+        f"{'bare trafilatura CPU':>20} {'marginal/bare wall':>18} {'CPU':>6}"
     )
-    print(f"  idle run / bare Prefect flow: {idle.seconds / bare.seconds:.2f} x   (target <= 1.3)")
+    for r, m in enumerate(measured, 1):
+        print(
+            f"  {r:>5} {m.big.seconds:9.1f} {m.big.cpu:8.1f} {m.idle.seconds:9.1f} "
+            f"{m.idle.cpu:8.1f} {m.bare_cpu:20.1f} {m.wall_ratio:17.2f}x {m.cpu_ratio:5.2f}x"
+        )
+    middle = sorted(measured, key=lambda m: m.wall_ratio)[len(measured) // 2]
+    print(
+        f"  marginal cost / trafilatura, median of {len(measured)} rounds: wall "
+        f"{middle.wall_ratio:.2f} x, CPU {middle.cpu_ratio:.2f} x   (target <= 1.5 wall, goal 1.0)"
+    )
+    print(f"  bare Prefect flow, fresh process: wall {bare.seconds:.1f} s, CPU {bare.cpu:.1f} s")
+    print(
+        f"  idle run / bare Prefect flow: {middle.idle.seconds / bare.seconds:.2f} x "
+        "(the median round's idle run)   (target <= 1.3)"
+    )
+    first = measured[0].big
     print(
         f"  reprocess --stage all of the {pages} stored pages: wall {reprocess.seconds:.1f} s, "
-        f"CPU {reprocess.cpu:.1f} s, {reprocess.seconds / big.seconds:.2f} x the first run; "
+        f"CPU {reprocess.cpu:.1f} s, {reprocess.seconds / first.seconds:.2f} x the first run; "
         f"peak RSS {reprocess.rss / 2**20:.0f} MiB"
     )
     print(
-        f"  peak memory: RSS of the run process {big.rss / 2**20:.0f} MiB; PSS of the run "
-        f"and its cleaning workers {memory.pss_run / 2**20:.0f} MiB = "
+        f"  peak memory: RSS of the run process {max(m.big.rss for m in measured) / 2**20:.0f} "
+        f"MiB; PSS of the run and its cleaning workers {memory.pss_run / 2**20:.0f} MiB = "
         f"{memory.pss_run / 1e6:.0f} MB, with the temporary Prefect server "
         f"{memory.pss_tree / 2**20:.0f} MiB   (target <= 500 MB)"
     )
     print(
-        f"  (PSS sampled in a second run of the same pages into a fresh database, "
+        f"  (PSS sampled in another run of the same pages into a fresh database, "
         f"{memory.seconds:.1f} s wall: sampling slows the run it watches)"
     )
 
