@@ -404,7 +404,9 @@ def insert_fingerprints(con: duckdb.DuckDBPyConnection, probes: Sequence[CopyPro
             [p.article_id for p in probes],
             [p.declared_canonical_url for p in probes],
             [
-                _numbers_text(p.fingerprint.signature) if p.fingerprint.signature is not None else None
+                _numbers_text(p.fingerprint.signature)
+                if p.fingerprint.signature is not None
+                else None
                 for p in probes
             ],
         ],
