@@ -468,7 +468,8 @@ def measure_runs(pages: int, work: Path, rounds: int) -> None:
 
     The marginal-cost ratio is taken per round, from a big run, the idle run after it and
     bare trafilatura right after that: this machine's speed drifts by up to 2x within
-    minutes, so figures measured minutes apart do not divide. The median round is the figure.
+    minutes, so figures measured minutes apart do not divide. The figure is the median
+    over the rounds.
     """
     env = {
         **os.environ,
@@ -493,8 +494,8 @@ def measure_runs(pages: int, work: Path, rounds: int) -> None:
             key=lambda r: r.seconds,
         )
         watch = write_watch(work / "big.toml", f"{base}/feed/{pages}.xml", pages)
-        for r in range(rounds):
-            db = work / f"big-{r}.duckdb"  # each round's big run into a fresh database
+        for round_number in range(rounds):
+            db = work / f"big-{round_number}.duckdb"  # each round's big run into a fresh database
             big = newswatch_run(watch, db, env)
             # The faster of two idle runs: its own noise (a second either way) moves the
             # ratio as much as the big run's.

@@ -150,19 +150,20 @@ def _may_match(kind: str, low: str, seen: dict[int, bool] | None = None) -> bool
     `seen` remembers each group's answer for this text: the patterns share groups (the
     digits test is asked five times a sentence, the month names four).
     """
+    seen = {} if seen is None else seen
     for group in _NEEDLES[kind]:
-        key = id(group)
-        found = seen.get(key) if seen is not None else None
+        found = seen.get(id(group))
         if found is None:
-            if isinstance(group, re.Pattern):
-                found = group.search(low) is not None
-            else:
-                found = any(needle in low for needle in group)
-            if seen is not None:
-                seen[key] = found
+            found = seen[id(group)] = _has_needle(group, low)
         if not found:
             return False
     return True
+
+
+def _has_needle(group: tuple[str, ...] | re.Pattern[str], low: str) -> bool:
+    if isinstance(group, re.Pattern):
+        return group.search(low) is not None
+    return any(needle in low for needle in group)
 
 
 # A weekday or month written in lower case is a word ("may", "march"), not a date.
