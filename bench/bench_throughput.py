@@ -6,10 +6,11 @@ small distinct article pages (every tenth reports a Trump-Putin call). Printed:
 - in each of ROUNDS rounds (default 3), back to back: `newswatch run` (the real CLI in a
   fresh process, its own temporary Prefect API) on a watch of PAGES pages with
   `max_pages_per_run` raised, into a fresh database; the idle run, the same command again
-  with nothing new (the faster of two); bare one-core `trafilatura.extract` on the same
-  pages, in this process; and the round's marginal cost of the pages (run minus idle run)
-  over bare trafilatura. The figure is the median over the rounds: this machine's speed
-  drifts up to 2x within minutes, so only figures measured next to each other divide;
+  with nothing new (the faster of two); and the round's marginal cost of the pages (run
+  minus idle run) over bare one-core `trafilatura.extract` on the same pages, in this
+  process, measured right before and right after the round (the mean of the two). The
+  figure is the median over the rounds: this machine's speed drifts up to 2x within
+  minutes, so only figures measured next to each other divide;
 - a bare Prefect flow (an empty flow) in a fresh process, on the same temporary API;
 - `newswatch reprocess --stage all` of the stored pages, against the first run;
 - peak memory: RSS of the run's own process (wait4), and PSS (shared pages split) of the
@@ -448,11 +449,17 @@ def main() -> None:
 
 @dataclass(frozen=True)
 class Round:
-    """One big run, the idle run after it and bare trafilatura, back to back."""
+    """One big run and the idle run after it, with bare trafilatura right before and after."""
 
     big: ProcessRun
     idle: ProcessRun
-    bare_cpu: float
+    bare_before: float
+    bare_after: float
+
+    @property
+    def bare_cpu(self) -> float:
+        """Bare trafilatura's CPU seconds, the mean of the measures on either side."""
+        return (self.bare_before + self.bare_after) / 2
 
     @property
     def wall_ratio(self) -> float:
@@ -467,9 +474,9 @@ def measure_runs(pages: int, work: Path, rounds: int) -> None:
     """The big run, the idle run, the bare flow and bare trafilatura, side by side.
 
     The marginal-cost ratio is taken per round, from a big run, the idle run after it and
-    bare trafilatura right after that: this machine's speed drifts by up to 2x within
-    minutes, so figures measured minutes apart do not divide. The figure is the median
-    over the rounds.
+    bare trafilatura right before and right after them: this machine's speed drifts by up
+    to 2x within minutes, so figures measured minutes apart do not divide. The figure is
+    the median over the rounds.
     """
     env = {
         **os.environ,
@@ -494,13 +501,18 @@ def measure_runs(pages: int, work: Path, rounds: int) -> None:
             key=lambda r: r.seconds,
         )
         watch = write_watch(work / "big.toml", f"{base}/feed/{pages}.xml", pages)
+        # Bare trafilatura brackets each round (one measure between two rounds serves both):
+        # the machine drifts within a round, and the mean of the two sides follows it.
+        bare_before = bare_trafilatura_seconds(html)
         for round_number in range(rounds):
             db = work / f"big-{round_number}.duckdb"  # each round's big run into a fresh database
             big = newswatch_run(watch, db, env)
             # The faster of two idle runs: its own noise (a second either way) moves the
             # ratio as much as the big run's.
             idle = min((newswatch_run(watch, db, env) for _ in range(2)), key=lambda r: r.seconds)
-            measured.append(Round(big, idle, bare_trafilatura_seconds(html)))
+            bare_after = bare_trafilatura_seconds(html)
+            measured.append(Round(big, idle, bare_before, bare_after))
+            bare_before = bare_after
         # Re-deriving everything from the kept pages, offline (issue 14's figure).
         reprocess = run_process(
             [sys.executable, "-m", "newswatch", "reprocess", "--watch", str(watch),
@@ -520,12 +532,13 @@ def measure_runs(pages: int, work: Path, rounds: int) -> None:
         print(f"  run says: {line}")
     print(
         f"  {'round':>5} {'run wall':>9} {'run CPU':>8} {'idle wall':>9} {'idle CPU':>8} "
-        f"{'bare trafilatura CPU':>20} {'marginal/bare wall':>18} {'CPU':>6}"
+        f"{'bare trafilatura CPU, before/after':>34} {'marginal/bare wall':>18} {'CPU':>6}"
     )
     for r, m in enumerate(measured, 1):
+        bare_text = f"{m.bare_before:.1f} / {m.bare_after:.1f}"
         print(
             f"  {r:>5} {m.big.seconds:9.1f} {m.big.cpu:8.1f} {m.idle.seconds:9.1f} "
-            f"{m.idle.cpu:8.1f} {m.bare_cpu:20.1f} {m.wall_ratio:17.2f}x {m.cpu_ratio:5.2f}x"
+            f"{m.idle.cpu:8.1f} {bare_text:>34} {m.wall_ratio:17.2f}x {m.cpu_ratio:5.2f}x"
         )
     wall_ratio = statistics.median(m.wall_ratio for m in measured)
     cpu_ratio = statistics.median(m.cpu_ratio for m in measured)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 
 import numpy as np
 
@@ -65,6 +66,8 @@ MINHASH_SCHEME = "affine32"
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
 
 _NON_WORD = re.compile(r"[\W_]+")
+# 32-bit words in a SHA-1 digest.
+_DIGEST_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -114,10 +117,13 @@ def minhash_permutations() -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _shingle_hashes(shingles: Sequence[bytes]) -> np.ndarray:
+def _shingle_hashes(shingles: Iterable[bytes]) -> np.ndarray:
     """Each shingle's first four SHA-1 bytes as a little-endian integer, then mixed."""
-    digests = b"".join([hashlib.sha1(s).digest()[:4] for s in shingles])
-    h = np.frombuffer(digests, dtype="<u4").astype(np.uint32)
+    sha1 = hashlib.sha1
+    # Whole digests joined and every fifth 32-bit word taken: cutting each digest to four
+    # bytes would make one more bytes object per shingle.
+    digests = b"".join([sha1(s).digest() for s in shingles])
+    h = np.frombuffer(digests, dtype="<u4")[::_DIGEST_WORDS].astype(np.uint32)
     shift1, multiply1, shift2, multiply2 = _FMIX32
     h = (h ^ (h >> shift1)) * multiply1
     h = (h ^ (h >> shift2)) * multiply2
@@ -129,12 +135,31 @@ def minhash_signature(words: Sequence[str]) -> tuple[int, ...]:
 
     A text without shingles gets the empty signature (every value 2**32 - 1).
     """
-    shingles = word_shingles(words)
-    if not shingles:
+    return _signature_of_hashes(_shingle_hashes(word_shingles(words)))
+
+
+def _normalised_signature(normalised: str) -> tuple[int, ...]:
+    """`minhash_signature(normalised.split())` for a `normalise_text` result, cheaper.
+
+    Its words are separated by single spaces, so each shingle is a slice of the encoded
+    text: no join and no encoding per shingle.
+    """
+    data = normalised.encode("utf-8")
+    # Byte offset just past each word's space: word i starts at starts[i].
+    starts = [0, *accumulate(len(word) + 1 for word in data.split(b" "))]
+    count = len(starts) - SHINGLE_SIZE  # shingles: words - SHINGLE_SIZE + 1
+    return _signature_of_hashes(
+        _shingle_hashes(data[starts[i] : starts[i + SHINGLE_SIZE] - 1] for i in range(count))
+    )
+
+
+def _signature_of_hashes(hashes: np.ndarray) -> tuple[int, ...]:
+    if not len(hashes):
         return (2**32 - 1,) * NUM_PERM
     a, b = minhash_permutations()
     # uint32 arrays wrap on overflow: that wrap is the mod 2**32 of the permutation.
-    permuted = _shingle_hashes(shingles).reshape(-1, 1) * a + b
+    permuted = np.multiply.outer(hashes, a)
+    permuted += b
     return tuple(permuted.min(axis=0).tolist())
 
 
@@ -155,12 +180,13 @@ def band_buckets(signature: Sequence[int]) -> tuple[tuple[int, int], ...]:
 
 def fingerprint(text: str, *, near_copy: bool = True) -> Fingerprint:
     """Fingerprint a clean text; `near_copy=False` (listings, stubs) keeps only the hash."""
-    words = normalise_text(text).split()
-    digest = hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=16).hexdigest()
-    if not near_copy or len(words) < MIN_WORDS:
-        return Fingerprint(digest, None, (), len(words))
-    signature = minhash_signature(words)
-    return Fingerprint(digest, signature, band_buckets(signature), len(words))
+    normalised = normalise_text(text)
+    digest = hashlib.blake2b(normalised.encode("utf-8"), digest_size=16).hexdigest()
+    word_count = normalised.count(" ") + 1 if normalised else 0
+    if not near_copy or word_count < MIN_WORDS:
+        return Fingerprint(digest, None, (), word_count)
+    signature = _normalised_signature(normalised)
+    return Fingerprint(digest, signature, band_buckets(signature), word_count)
 
 
 def estimated_jaccard(a: Sequence[int], b: Sequence[int]) -> float:

@@ -13,11 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newswatch.extractors.fingerprint import (
+    MIN_WORDS,
     MINHASH_SCHEME,
     MINHASH_SEED,
     NUM_PERM,
+    fingerprint,
     minhash_permutations,
     minhash_signature,
+    normalise_text,
     word_shingles,
 )
 
@@ -61,3 +64,24 @@ def test_a_text_too_short_for_a_shingle_gets_the_empty_signature() -> None:
     assert minhash_signature(["only", "four", "words", "here"]) == datasketch_signature(
         ["only", "four", "words", "here"]
     )
+
+
+SEPARATOR = st.sampled_from([" ", "  ", "\n\n", ", ", " — ", "“", "'s ", "\t", "."])
+# Texts on both sides of MIN_WORDS, words in any script, any punctuation between them.
+TEXT = st.lists(st.tuples(WORD, SEPARATOR), min_size=MIN_WORDS - 10, max_size=300).map(
+    lambda pairs: "".join(word + separator for word, separator in pairs)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT)
+def test_a_fingerprint_signs_its_normalised_words_as_datasketch_does(text: str) -> None:
+    # fingerprint() slices shingles out of the encoded normalised text instead of joining
+    # words: the values must be the ones datasketch computes from the word list.
+    words = normalise_text(text).split()
+    fp = fingerprint(text, near_copy=True)
+    assert fp.word_count == len(words)
+    if len(words) >= MIN_WORDS:
+        assert fp.signature == datasketch_signature(words)
+    else:
+        assert fp.signature is None
