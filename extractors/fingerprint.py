@@ -68,6 +68,8 @@ _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2
 _NON_WORD = re.compile(r"[\W_]+")
 # 32-bit words in a SHA-1 digest.
 _DIGEST_WORDS = 5
+# Each band's number as the two bytes its bucket hash starts with.
+_BAND_PREFIXES = tuple(band.to_bytes(2, "little") for band in range(BANDS))
 
 
 @dataclass(frozen=True)
@@ -169,13 +171,24 @@ def band_buckets(signature: Sequence[int]) -> tuple[tuple[int, int], ...]:
     Because the band number is inside the hash, equal buckets mean equal bands, so
     storage can look candidates up by bucket alone (one single-column index).
     """
-    values = np.asarray(signature, dtype="<u4")
-    out = []
-    for band in range(BANDS):
-        chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
-        digest = hashlib.blake2b(band.to_bytes(2, "little") + chunk, digest_size=4).digest()
-        out.append((band, int.from_bytes(digest, "little")))
-    return tuple(out)
+    # The banded values as little-endian bytes once, then sliced: slicing the array per
+    # band cost as much as the hashing.
+    packed = np.asarray(signature[: BANDS * ROWS], dtype="<u4").tobytes()
+    width = ROWS * 4
+    blake2b = hashlib.blake2b
+    return tuple(
+        (
+            band,
+            int.from_bytes(
+                blake2b(
+                    _BAND_PREFIXES[band] + packed[band * width : (band + 1) * width],
+                    digest_size=4,
+                ).digest(),
+                "little",
+            ),
+        )
+        for band in range(BANDS)
+    )
 
 
 def fingerprint(text: str, *, near_copy: bool = True) -> Fingerprint:
