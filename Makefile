@@ -38,8 +38,10 @@ tests: $(STAMP)
 
 ## The fast tests only (no test marked `slow`): a quick check while working, on every core
 ## (pytest-xdist; each test has its own loopback ports, temporary files and environment).
+## Work stealing: an idle worker takes tests queued on the other, so the one with the
+## slow hypothesis tests does not finish alone (2 cores: 122-123 s against 139 s).
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" -n auto
+	$(BIN)/python -m pytest -q -m "not slow" -n auto --dist worksteal
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -73,7 +73,7 @@ TEXT = st.lists(st.tuples(WORD, SEPARATOR), min_size=MIN_WORDS - 10, max_size=30
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(TEXT)
 def test_a_fingerprint_signs_its_normalised_words_as_datasketch_does(text: str) -> None:
     # fingerprint() slices shingles out of the encoded normalised text instead of joining

@@ -155,6 +155,7 @@ def test_an_article_that_no_longer_supports_an_event_retracts_it(
     assert _events(db) == [(event_id, "call", date(2025, 3, 18), "confirmed", True)]
 
 
+@pytest.mark.slow  # a killed `newswatch reprocess` subprocess
 def test_a_killed_reprocess_resumes_and_ends_with_the_same_tables(tmp_path: Path) -> None:
     articles = [
         _article(n, CALL if n % 50 == 0 else FILLER, PUBLISHED + timedelta(minutes=n))
@@ -212,6 +213,7 @@ def _kept_pages(count: int) -> list[KeptPage]:
     return pages
 
 
+@pytest.mark.slow  # a killed `newswatch reprocess` subprocess
 def test_a_killed_reprocess_of_kept_pages_ends_with_the_same_texts_copies_and_events(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,6 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# A fresh interpreter per case, each importing Prefect: end-to-end by the marker's definition.
+pytestmark = pytest.mark.slow
+
 _PROBE = """
 import json, os
 from newswatch.runtime import configure_prefect_env
