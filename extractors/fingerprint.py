@@ -103,7 +103,10 @@ def content_hash(text: str) -> str:
 
 
 def word_shingles(words: Sequence[str], size: int = SHINGLE_SIZE) -> list[bytes]:
-    """Overlapping runs of `size` words, encoded for hashing (none for shorter texts)."""
+    """Overlapping runs of `size` words, encoded for hashing (none for shorter texts).
+
+    The definition; the signature takes the same bytes as slices of the encoded text.
+    """
     return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]
 
 
@@ -135,18 +138,17 @@ def _shingle_hashes(shingles: Iterable[bytes]) -> np.ndarray:
 def minhash_signature(words: Sequence[str]) -> tuple[int, ...]:
     """The NUM_PERM-value MinHash of a text's word shingles (deterministic across processes).
 
-    A text without shingles gets the empty signature (every value 2**32 - 1).
+    `words` as `normalise_text(...).split()` gives them (none holds a space). A text
+    without shingles gets the empty signature (every value 2**32 - 1).
     """
-    return _signature_of_hashes(_shingle_hashes(word_shingles(words)))
+    return _signature_of_spaced(" ".join(words).encode("utf-8"))
 
 
-def _normalised_signature(normalised: str) -> tuple[int, ...]:
-    """`minhash_signature(normalised.split())` for a `normalise_text` result, cheaper.
+def _signature_of_spaced(data: bytes) -> tuple[int, ...]:
+    """The MinHash of `data`, words separated by single spaces (a normalised text, encoded).
 
-    Its words are separated by single spaces, so each shingle is a slice of the encoded
-    text: no join and no encoding per shingle.
+    Each shingle is a slice of `data`, the bytes `word_shingles` would join and encode.
     """
-    data = normalised.encode("utf-8")
     # Byte offset just past each word's space: word i starts at starts[i].
     starts = [0, *accumulate(len(word) + 1 for word in data.split(b" "))]
     count = len(starts) - SHINGLE_SIZE  # shingles: words - SHINGLE_SIZE + 1
@@ -175,30 +177,22 @@ def band_buckets(signature: Sequence[int]) -> tuple[tuple[int, int], ...]:
     # band cost as much as the hashing.
     packed = np.asarray(signature[: BANDS * ROWS], dtype="<u4").tobytes()
     width = ROWS * 4
-    blake2b = hashlib.blake2b
-    return tuple(
-        (
-            band,
-            int.from_bytes(
-                blake2b(
-                    _BAND_PREFIXES[band] + packed[band * width : (band + 1) * width],
-                    digest_size=4,
-                ).digest(),
-                "little",
-            ),
-        )
-        for band in range(BANDS)
-    )
+    buckets = []
+    for band in range(BANDS):
+        key = _BAND_PREFIXES[band] + packed[band * width : (band + 1) * width]
+        digest = hashlib.blake2b(key, digest_size=4).digest()
+        buckets.append((band, int.from_bytes(digest, "little")))
+    return tuple(buckets)
 
 
 def fingerprint(text: str, *, near_copy: bool = True) -> Fingerprint:
     """Fingerprint a clean text; `near_copy=False` (listings, stubs) keeps only the hash."""
-    normalised = normalise_text(text)
-    digest = hashlib.blake2b(normalised.encode("utf-8"), digest_size=16).hexdigest()
-    word_count = normalised.count(" ") + 1 if normalised else 0
+    data = normalise_text(text).encode("utf-8")
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    word_count = data.count(b" ") + 1 if data else 0
     if not near_copy or word_count < MIN_WORDS:
         return Fingerprint(digest, None, (), word_count)
-    signature = _normalised_signature(normalised)
+    signature = _signature_of_spaced(data)
     return Fingerprint(digest, signature, band_buckets(signature), word_count)
 
 
