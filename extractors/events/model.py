@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Literal
 
 from newswatch.extractors.actors import Ref
@@ -91,14 +93,33 @@ class Cluster:
 
 @dataclass
 class SentenceInfo:
-    """What one sentence holds: its people, contact words, dates, speaker and clauses."""
+    """What one sentence holds: its people, contact words, dates, speaker and clauses.
+
+    Dates and the speaker are found on first use: most sentences with a contact word are
+    not about the pair, and finding them was a third of reading such a sentence.
+    """
 
     sentence: Sentence
     is_title: bool
     persons: list[Person]
     triggers: list[Trigger]
-    dates: list[DateMention]
-    speaker: Person | None
-    speaker_text: str | None
     clauses: list[tuple[int, int]]
     since_spans: list[tuple[int, int]]
+    find_dates: Callable[[], list[DateMention]] = field(repr=False, compare=False)
+    find_speaker: Callable[[], tuple[Person | None, str | None]] = field(repr=False, compare=False)
+
+    @cached_property
+    def dates(self) -> list[DateMention]:
+        return self.find_dates()
+
+    @cached_property
+    def _speaker(self) -> tuple[Person | None, str | None]:
+        return self.find_speaker()
+
+    @property
+    def speaker(self) -> Person | None:
+        return self._speaker[0]
+
+    @property
+    def speaker_text(self) -> str | None:
+        return self._speaker[1]

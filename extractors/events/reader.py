@@ -17,6 +17,7 @@ from newswatch.extractors.actors import ActorLexicon
 from newswatch.extractors.dates import (
     MONTHS,
     WEEKDAYS,
+    DateMention,
     DateRange,
     Tense,
     dateline_end,
@@ -160,24 +161,33 @@ class ArticleReader:
         if not triggers:
             # Without a contact word the sentence only feeds coreference: skip the rest.
             return SentenceInfo(
-                sentence, is_title, persons, triggers, [], None, None, [(0, len(sentence.text))], []
+                sentence,
+                is_title,
+                persons,
+                triggers,
+                [(0, len(sentence.text))],
+                [],
+                find_dates=list,
+                find_speaker=lambda: (None, None),
             )
-        dates = find_date_mentions(sentence.text, v.calendar)
-        if sentence.index == 0:
-            # The wire dateline dates the writing, not anything the sentence reports.
-            cut = dateline_end(sentence.text)
-            dates = [m for m in dates if m.start >= cut]
-        who, who_text = speaker(sentence.text, persons, self.lexicon, v)
+
+        def find_dates() -> list[DateMention]:
+            dates = find_date_mentions(sentence.text, v.calendar)
+            if sentence.index == 0:
+                # The wire dateline dates the writing, not anything the sentence reports.
+                cut = dateline_end(sentence.text)
+                dates = [m for m in dates if m.start >= cut]
+            return dates
+
         return SentenceInfo(
             sentence,
             is_title,
             persons,
             triggers,
-            dates,
-            who,
-            who_text,
             clauses(sentence.text, v),
             since_spans(sentence.text, v),
+            find_dates=find_dates,
+            find_speaker=lambda: speaker(sentence.text, persons, self.lexicon, v),
         )
 
     # -- triggers to clusters ------------------------------------------------------------
