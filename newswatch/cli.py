@@ -59,12 +59,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from newswatch.storage.db import DatabaseBusyError, DatabaseError
     from newswatch.storage.locks import RunInProgressError
 
+    watch = load_watch(args.watch)
     try:
-        check_task_runner(load_watch(args.watch).runtime, configured_api_url())
+        check_task_runner(watch.runtime, configured_api_url())
     except TaskRunnerError as exc:
         return _fail(str(exc), EXIT_CONFIG)
+    from newswatch.core.pipeline import prefetch_discovery
     from newswatch.serve import PrefectServerError, temporary_prefect_api
 
+    # The sources are polled while the Prefect API starts; the flow's run takes the result.
+    prefetch_discovery(watch, args.db)
     try:
         with temporary_prefect_api():
             summary = monitor(

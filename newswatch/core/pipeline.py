@@ -31,6 +31,7 @@ from newswatch.config import Watch
 from newswatch.core import stages
 from newswatch.core.collector import collected_between_chunks, frozen_before_run
 from newswatch.core.google_links import resolve_google_links
+from newswatch.core.prefetch import start_prefetch, take_prefetch
 from newswatch.core.types import Clock, ProcessedLinks, ReadArticle, RunContext, wall_clock
 from newswatch.core.workers import clean_executor, clean_jobs_ahead
 from newswatch.domain import CandidateLink, FetchedPage, RunCounts, SourceResult
@@ -39,6 +40,7 @@ from newswatch.extractors.language import load_model_in_background
 from newswatch.faults import fault_point
 from newswatch.report import RunSummary
 from newswatch.sources.fetch import PageFetcher
+from newswatch.sources.poll import poll_sources
 from newswatch.storage import boilerplate as site_boilerplate_store
 from newswatch.storage import runs
 from newswatch.storage.db import (
@@ -208,7 +210,12 @@ def _run_stages(
     watch, db = run.watch, run.db_path
     fault_point("after-run-start")
     results = run_stage(
-        "discover-links", stages.discover_links, watch, db, on_new_content=ModelPreload()
+        "discover-links",
+        stages.discover_links,
+        watch,
+        db,
+        on_new_content=ModelPreload(),
+        prefetched=take_prefetch(watch, db),
     )
     fault_point("after-discover")
     count_sources(counts, results)
@@ -254,6 +261,25 @@ def _run_stages(
         delivered = run_stage("deliver-alerts", stages.deliver_alerts, watch, db, run.clock)
         counts.alerts_sent, counts.alerts_failed = delivered.sent, delivered.failed
     fault_point("before-run-finish")
+
+
+def prefetch_discovery(watch: Watch, db_path: str | Path) -> bool:
+    """Start polling the watch's sources on a thread, for its next run in this process to
+    take (core/prefetch.py); False, and nothing started, when the sources' validators
+    cannot be read at once (the database busy, or not yet migrated).
+
+    The validators are read here, in the caller's thread: the read-only connection is
+    closed before the run opens the file for writing, which DuckDB refuses in one process
+    while another connection of a different mode is open.
+    """
+    db = str(Path(db_path))
+    try:
+        states = stages.read_source_states(watch, db, wait_seconds=0)
+    except Exception as exc:  # the run polls in its own stage, as without a prefetch
+        _log.debug("no early polling of the sources: %s", exc)
+        return False
+    start_prefetch(watch, db, lambda: poll_sources(watch, states, on_new_content=ModelPreload()))
+    return True
 
 
 class ModelPreload:

@@ -9,6 +9,7 @@ nothing new never needs.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from newswatch.config import Watch
 from newswatch.core import versions
 from newswatch.core.delivery import deliver_due_alerts
 from newswatch.core.google_links import ResolvedResults
+from newswatch.core.prefetch import DiscoveryPrefetch
 from newswatch.core.source_ops import (
     announce_source_health,
     delivery_channels,
@@ -27,7 +29,7 @@ from newswatch.core.source_ops import (
     ops_channel_names,
 )
 from newswatch.core.types import Clock, RunContext
-from newswatch.domain import CandidateLink, FetchedPage, SourceResult
+from newswatch.domain import CandidateLink, FetchedPage, SourceResult, SourceState
 from newswatch.faults import fault_point
 from newswatch.sources.fetch import PageFetcher, user_agent_for
 from newswatch.sources.poll import poll_sources
@@ -36,6 +38,8 @@ from newswatch.storage import google_links as google_store
 from newswatch.storage import pages as page_store
 from newswatch.storage import sources as source_store
 from newswatch.storage.db import read_session, write_session
+
+_log = logging.getLogger("newswatch.run")
 
 
 @dataclass(frozen=True)
@@ -47,14 +51,32 @@ class DeliveryCounts:
 
 
 def discover_links(
-    watch: Watch, db_path: str, on_new_content: Callable[[int], None] | None = None
+    watch: Watch,
+    db_path: str,
+    on_new_content: Callable[[int], None] | None = None,
+    prefetched: DiscoveryPrefetch | None = None,
 ) -> list[SourceResult]:
     """Poll every source with its conditional-GET validators; failures become results.
 
-    `on_new_content`: see `poll_sources`."""
-    with read_session(db_path) as con:
-        states = source_store.load_source_states(con, watch.name)
-    return poll_sources(watch, states, on_new_content=on_new_content)
+    `on_new_content`: see `poll_sources`. `prefetched`: the same polling started before
+    the run (core/prefetch.py), whose results are taken instead when it succeeded.
+    """
+    if prefetched is not None:
+        try:
+            return prefetched.results.result()
+        except Exception as exc:  # polled again below: a prefetch never costs the run
+            _log.warning("polling the sources ahead of the run failed (%s); polling now", exc)
+    return poll_sources(watch, read_source_states(watch, db_path), on_new_content=on_new_content)
+
+
+def read_source_states(
+    watch: Watch, db_path: str, *, wait_seconds: float = 5.0
+) -> dict[str, SourceState]:
+    """The sources' stored validators; none before the database file exists."""
+    if not os.path.exists(db_path):
+        return {}
+    with read_session(db_path, wait_seconds=wait_seconds) as con:
+        return source_store.load_source_states(con, watch.name)
 
 
 @dataclass(frozen=True)
