@@ -20,6 +20,7 @@ from newswatch.core.pipeline import prefetch_discovery
 from newswatch.core.prefetch import start_prefetch, take_prefetch
 from newswatch.domain import SourceResult
 from newswatch.storage.db import write_session
+from newswatch.storage.locks import watch_run_lock
 from tests.support.loopback import LoopbackServer
 from tests.support.newssite import NewsSite, write_watch
 
@@ -112,7 +113,24 @@ def test_a_failed_prefetch_is_polled_again_by_the_run(
 
     assert summary.counts.articles_stored == 3
     assert _feed_requests(loopback) == 1
-    assert "the prefetch thread broke" in caplog.text
+    assert "polling the sources ahead of the run failed (RuntimeError)" in caplog.text
+
+
+def test_a_skipped_run_drops_the_prefetch_it_was_for(
+    tmp_path: Path, loopback: LoopbackServer
+) -> None:
+    site = NewsSite(loopback)
+    site.add_stories(2)
+    watch = load_watch(write_watch(tmp_path / "w.toml", site.feed_url))
+    db = tmp_path / "db.duckdb"
+    run_watch(watch, db, alerts_enabled=False)
+
+    assert prefetch_discovery(watch, db)
+    with watch_run_lock(str(db), watch.name):  # another run holds the watch
+        skipped = run_watch(watch, db, alerts_enabled=False)
+
+    assert skipped.skipped
+    assert take_prefetch(watch, db) is None
 
 
 def test_no_prefetch_starts_when_the_database_cannot_be_read_at_once(

@@ -31,7 +31,7 @@ from newswatch.config import Watch
 from newswatch.core import stages
 from newswatch.core.collector import collected_between_chunks, frozen_before_run
 from newswatch.core.google_links import resolve_google_links
-from newswatch.core.prefetch import start_prefetch, take_prefetch
+from newswatch.core.prefetch import DiscoveryPrefetch, start_prefetch, take_prefetch
 from newswatch.core.types import Clock, ProcessedLinks, ReadArticle, RunContext, wall_clock
 from newswatch.core.workers import clean_executor, clean_jobs_ahead
 from newswatch.domain import CandidateLink, FetchedPage, RunCounts, SourceResult
@@ -98,6 +98,8 @@ def run_watch(
     """
     log = logger or _log
     db = str(Path(db_path))
+    # Taken first, so a run that is skipped drops it too: none is left for a later run.
+    prefetched = take_prefetch(watch, db)
     started = time.monotonic()
     run_id = new_run_id(clock)
     counts = RunCounts()
@@ -150,7 +152,7 @@ def run_watch(
             channel_names=stages.configured_channel_names(),
         )
         try:
-            _run_stages(run, run_stage, counts, new_events, log)
+            _run_stages(run, run_stage, counts, new_events, log, prefetched)
         except Exception as exc:
             with write_session(db) as con:
                 runs.finish_run(
@@ -205,6 +207,7 @@ def _run_stages(
     counts: RunCounts,
     new_events: list[str],
     log: logging.Logger | logging.LoggerAdapter[logging.Logger],
+    prefetched: DiscoveryPrefetch | None = None,
 ) -> None:
     """Discover, fetch, clean, store, save source state, deliver: the body of a run."""
     watch, db = run.watch, run.db_path
@@ -215,7 +218,7 @@ def _run_stages(
         watch,
         db,
         on_new_content=ModelPreload(),
-        prefetched=take_prefetch(watch, db),
+        prefetched=prefetched,
     )
     fault_point("after-discover")
     count_sources(counts, results)

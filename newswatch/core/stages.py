@@ -65,7 +65,11 @@ def discover_links(
         try:
             return prefetched.results.result()
         except Exception as exc:  # polled again below: a prefetch never costs the run
-            _log.warning("polling the sources ahead of the run failed (%s); polling now", exc)
+            # The type only: a message may quote a source URL and its key.
+            _log.warning(
+                "polling the sources ahead of the run failed (%s); polling now",
+                type(exc).__name__,
+            )
     return poll_sources(watch, read_source_states(watch, db_path), on_new_content=on_new_content)
 
 
