@@ -48,7 +48,7 @@ def _fail(message: str, code: int = EXIT_ERROR) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """One monitoring pass as a Prefect flow run (temporary API, no server needed)."""
     try:
-        load_watch(args.watch)  # fail fast, before Prefect starts and before any database
+        watch = load_watch(args.watch)  # fail fast, before Prefect starts and before any database
         as_of = _as_of_option(args.as_of)
     except (WatchError, ClockError) as exc:
         return _fail(str(exc), EXIT_CONFIG)
@@ -59,7 +59,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from newswatch.storage.db import DatabaseBusyError, DatabaseError
     from newswatch.storage.locks import RunInProgressError
 
-    watch = load_watch(args.watch)
     try:
         check_task_runner(watch.runtime, configured_api_url())
     except TaskRunnerError as exc:
