@@ -19,6 +19,7 @@ from newswatch.core import run_watch
 from newswatch.core.pipeline import prefetch_discovery
 from newswatch.core.prefetch import start_prefetch, take_prefetch
 from newswatch.domain import SourceResult
+from newswatch.storage import locks
 from newswatch.storage.db import write_session
 from newswatch.storage.locks import watch_run_lock
 from tests.support.loopback import LoopbackServer
@@ -117,8 +118,10 @@ def test_a_failed_prefetch_is_polled_again_by_the_run(
 
 
 def test_a_skipped_run_drops_the_prefetch_it_was_for(
-    tmp_path: Path, loopback: LoopbackServer
+    tmp_path: Path, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # NEWSWATCH_RUN_LOCK_WAIT, read when the module is imported: skip after 0.2 s, not 30.
+    monkeypatch.setattr(locks, "RUN_LOCK_WAIT_SECONDS", 0.2)
     site = NewsSite(loopback)
     site.add_stories(2)
     watch = load_watch(write_watch(tmp_path / "w.toml", site.feed_url))
