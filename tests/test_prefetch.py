@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newswatch.config import load_watch
+from newswatch.config import Watch, load_watch
 from newswatch.core import run_watch
 from newswatch.core.pipeline import prefetch_discovery
 from newswatch.core.prefetch import start_prefetch, take_prefetch
@@ -38,12 +38,17 @@ def _stored_urls(db: Path) -> list[str]:
         con.close()
 
 
+def _watch_of(tmp_path: Path, loopback: LoopbackServer, stories: int) -> Watch:
+    """A watch of a loopback news site's feed, the site holding `stories` articles."""
+    site = NewsSite(loopback)
+    site.add_stories(stories)
+    return load_watch(write_watch(tmp_path / "w.toml", site.feed_url))
+
+
 def test_a_prefetched_run_asks_each_feed_once_and_stores_what_a_plain_run_stores(
     tmp_path: Path, loopback: LoopbackServer
 ) -> None:
-    site = NewsSite(loopback)
-    site.add_stories(4)
-    watch = load_watch(write_watch(tmp_path / "w.toml", site.feed_url))
+    watch = _watch_of(tmp_path, loopback, 4)
     plain, early = tmp_path / "plain.duckdb", tmp_path / "early.duckdb"
 
     run_watch(watch, plain, alerts_enabled=False)
@@ -63,9 +68,7 @@ def test_a_prefetched_run_asks_each_feed_once_and_stores_what_a_plain_run_stores
 def test_the_next_run_polls_with_the_validators_the_prefetch_read(
     tmp_path: Path, loopback: LoopbackServer
 ) -> None:
-    site = NewsSite(loopback)
-    site.add_stories(2)
-    watch = load_watch(write_watch(tmp_path / "w.toml", site.feed_url))
+    watch = _watch_of(tmp_path, loopback, 2)
     db = tmp_path / "db.duckdb"
     run_watch(watch, db, alerts_enabled=False)
 
@@ -80,10 +83,8 @@ def test_the_next_run_polls_with_the_validators_the_prefetch_read(
 def test_a_prefetch_for_another_watch_or_database_is_not_taken(
     tmp_path: Path, loopback: LoopbackServer
 ) -> None:
-    site = NewsSite(loopback)
-    site.add_stories(2)
-    watch = load_watch(write_watch(tmp_path / "w.toml", site.feed_url))
-    other = load_watch(write_watch(tmp_path / "o.toml", site.feed_url, name="other"))
+    watch = _watch_of(tmp_path, loopback, 2)
+    other = load_watch(write_watch(tmp_path / "o.toml", loopback.url("/feed.xml"), name="other"))
 
     assert prefetch_discovery(other, tmp_path / "db.duckdb")
     summary = run_watch(watch, tmp_path / "db.duckdb", alerts_enabled=False)
@@ -100,9 +101,7 @@ def test_a_prefetch_for_another_watch_or_database_is_not_taken(
 def test_a_failed_prefetch_is_polled_again_by_the_run(
     tmp_path: Path, loopback: LoopbackServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    site = NewsSite(loopback)
-    site.add_stories(3)
-    watch = load_watch(write_watch(tmp_path / "w.toml", site.feed_url))
+    watch = _watch_of(tmp_path, loopback, 3)
     db = tmp_path / "db.duckdb"
 
     def broken() -> list[SourceResult]:
@@ -122,9 +121,7 @@ def test_a_skipped_run_drops_the_prefetch_it_was_for(
 ) -> None:
     # NEWSWATCH_RUN_LOCK_WAIT, read when the module is imported: skip after 0.2 s, not 30.
     monkeypatch.setattr(locks, "RUN_LOCK_WAIT_SECONDS", 0.2)
-    site = NewsSite(loopback)
-    site.add_stories(2)
-    watch = load_watch(write_watch(tmp_path / "w.toml", site.feed_url))
+    watch = _watch_of(tmp_path, loopback, 2)
     db = tmp_path / "db.duckdb"
     run_watch(watch, db, alerts_enabled=False)
 
@@ -139,8 +136,7 @@ def test_a_skipped_run_drops_the_prefetch_it_was_for(
 def test_no_prefetch_starts_when_the_database_cannot_be_read_at_once(
     tmp_path: Path, loopback: LoopbackServer
 ) -> None:
-    site = NewsSite(loopback)
-    watch = load_watch(write_watch(tmp_path / "w.toml", site.feed_url))
+    watch = _watch_of(tmp_path, loopback, 0)
     not_a_database = tmp_path / "notes.duckdb"
     not_a_database.write_text("a text file where the database should be\n")
     held = tmp_path / "held.duckdb"
